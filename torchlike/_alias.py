@@ -1,0 +1,60 @@
+"""Make `import torch` (and `torch.X.Y`) resolve to torchlike inside the running interpreter."""
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+from types import ModuleType
+
+_ALIAS = "torch"
+_TARGET = "torchlike"
+
+
+def _is_alias(name: str) -> bool:
+    return name == _ALIAS or name.startswith(_ALIAS + ".")
+
+
+class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds `torch.X.Y` by importing `torchlike.X.Y` and handing back that very module."""
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if not _is_alias(fullname):
+            return None
+        real = _TARGET + fullname[len(_ALIAS):]
+        try:
+            module = importlib.import_module(real)
+        except ModuleNotFoundError as exc:
+            # Only a missing torchlike counterpart means "not found"; a missing dependency inside
+            # an existing module is a real error. Returning None makes the import system raise
+            # "No module named 'torch.X'" itself (torch's __path__ is torchlike's, so it finds
+            # nothing else).
+            if exc.name is not None and (real == exc.name or real.startswith(exc.name + ".")):
+                return None
+            raise
+        return importlib.machinery.ModuleSpec(
+            fullname, self, loader_state=(module, getattr(module, "__spec__", None))
+        )
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return spec.loader_state[0]
+
+    def exec_module(self, module: ModuleType) -> None:
+        # The import system overwrote __spec__ with our alias spec; put the real one back so
+        # torchlike's own relative imports and reloads keep working.
+        module.__spec__ = module.__spec__.loader_state[1]
+
+
+def install_alias() -> None:
+    """Make `torch` and every `torch.*` import resolve to the matching torchlike module."""
+    import torchlike
+
+    # Drop a real torch imported earlier so its submodules cannot shadow torchlike's.
+    for name in [n for n in sys.modules if _is_alias(n)]:
+        real = getattr(sys.modules[name], "__name__", "")
+        if real != _TARGET and not real.startswith(_TARGET + "."):
+            del sys.modules[name]
+    sys.modules[_ALIAS] = torchlike
+    if not any(isinstance(f, _TorchAliasFinder) for f in sys.meta_path):
+        # First in line, so the path finder never loads torchlike files a second time as torch.*.
+        sys.meta_path.insert(0, _TorchAliasFinder())

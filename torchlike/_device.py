@@ -1,0 +1,76 @@
+"""torch.device <-> jax devices."""
+from __future__ import annotations
+
+import jax
+
+
+class device:
+    """torch.device('cpu'), device('cuda', 0), device('cuda:0')."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index: int | None = None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        elif isinstance(type, int):
+            type, index = "cuda", type
+        elif ":" in type:
+            type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "meta", "mps", "xla"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, "
+                "fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type "
+                f"at start of device string: {type}")
+        self.type, self.index = type, index
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+def _gpus() -> list:
+    try:
+        return jax.devices("gpu")
+    except RuntimeError:
+        return []
+
+
+def jax_device(d: device):
+    """The jax device a torch device names (cuda -> the JAX GPU backend)."""
+    if d.type == "cuda":
+        gpus = _gpus()
+        if not gpus:
+            raise RuntimeError("Found no NVIDIA driver on your system. Please check that you have "
+                               "an NVIDIA GPU and installed a driver from "
+                               "http://www.nvidia.com/Download/index.aspx")
+        return gpus[d.index or 0]
+    return jax.devices("cpu")[0]
+
+
+def of_array(arr) -> device:
+    """The torch device an array lives on."""
+    try:
+        dev = next(iter(arr.devices()))
+    except (AttributeError, StopIteration):
+        return CPU
+    if dev.platform == "gpu" or dev.platform == "cuda":
+        return device("cuda", dev.id)
+    return CPU
+
+
+CPU = device("cpu")

@@ -1,0 +1,531 @@
+"""The Tensor facade: a jax array plus torch's autograd metadata.
+
+Op methods (`x.add`, `x + y`, `x.sum`, ...) are bound from the op table in `ops/__init__.py`;
+this file holds what every tensor has: metadata, conversions, printing, backward.
+"""
+from __future__ import annotations
+
+import weakref
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype as D
+from . import _device
+from . import _tensor_str
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad
+
+
+class Tensor:
+    """torch.Tensor."""
+
+    __slots__ = ("_data", "_rg", "_grad_fn", "_output_nr", "_grad", "_accum", "_hooks",
+                 "_retains_grad", "_vc", "_aliases", "__dict__", "__weakref__")
+    __array_priority__ = 1000  # numpy defers `ndarray op Tensor` to us
+
+    def __new__(cls, *args, **kwargs):
+        # Legacy constructor: torch.Tensor(2, 3) / torch.Tensor([1, 2]) -> float32 (default).
+        from ._creation import _legacy_new
+        return _legacy_new(cls, args, kwargs)
+
+    # ---- metadata -------------------------------------------------------------------------
+    @property
+    def shape(self) -> "Size":
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def dtype(self) -> D.dtype:
+        return D._BY_NP[self._data.dtype]
+
+    @property
+    def device(self) -> _device.device:
+        return _device.of_array(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self.dtype.kind == "c"
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return True
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        return self
+
+    def stride(self, dim: int | None = None):
+        strides, acc = [], 1
+        for s in reversed(self._data.shape):
+            strides.append(acc)
+            acc *= max(s, 1)
+        strides = tuple(reversed(strides))
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    # ---- autograd metadata ----------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._grad_fn is not None:
+            if value:
+                return
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                               "you want to use a computed variable in a subgraph that doesn't "
+                               "require differentiation use var_no_grad = var.detach().")
+        if value and self.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad:
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                "for more informations.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value.dtype != self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @property
+    def data(self) -> "Tensor":
+        out = _wrap(self._data)
+        out._vc = [self._vc[0]]  # .data gets its own version counter, as in torch
+        _alias(self, out)
+        return out
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data
+
+    def _edge(self):
+        """This tensor's (node, output_nr) for the next_functions of a node that uses it."""
+        if self._grad_fn is not None:
+            return self._grad_fn, self._output_nr
+        acc = self._accum
+        if acc is None:
+            acc = self._accum = AccumulateGrad(self)
+        return acc, 0
+
+    def detach(self) -> "Tensor":
+        out = _wrap(self._data)
+        out._vc = self._vc
+        _alias(self, out)
+        return out
+
+    def detach_(self) -> "Tensor":
+        self._grad_fn, self._rg, self._output_nr = None, False, 0
+        return self
+
+    def retain_grad(self) -> None:
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+
+        def store(grads):
+            t = ref()
+            if t is not None and t._grad_fn is not None:
+                g = grads[t._output_nr]
+                if g is not None:
+                    t._grad = g.detach() if t._grad is None else _wrap(t._grad._data + g._data)
+        self._grad_fn.register_prehook(store)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """hook(grad) -> new grad or None, called when the gradient for this tensor is ready."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            from .autograd.graph import _Handle
+            return _Handle(self._hooks, hook)
+        nr = self._output_nr
+
+        def pre(grads):
+            if grads[nr] is None:
+                return None
+            new = hook(grads[nr])
+            if new is None:
+                return None
+            grads = list(grads)
+            grads[nr] = new
+            return grads
+        return self._grad_fn.register_prehook(pre)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ---- writes ---------------------------------------------------------------------------
+    def _set_data(self, data) -> None:
+        """Replace the values in place: bump the version, update tensors sharing storage."""
+        self._data = data
+        self._vc[0] += 1
+        if self._aliases is not None:
+            for r in self._aliases:
+                t = r()
+                if t is not None and t is not self:
+                    t._data = data
+
+    # ---- conversions ----------------------------------------------------------------------
+    def numpy(self, force: bool = False) -> np.ndarray:
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return np.asarray(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return np.asarray(self._data).reshape(()).item()
+
+    def tolist(self):
+        return np.asarray(self._data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "biu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reversed__(self):
+        return self.flip(0)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        fn = self._grad_fn
+        return _tensor_str.format_tensor(
+            np.asarray(self._data), self.dtype.name, device=str(self.device),
+            grad_fn_name=None if fn is None else type(fn).__name__,
+            requires_grad=self._rg, default_dtype_name=D.get_default_dtype().name,
+            prefix=_prefix(self))
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (np.asarray(self._data), self._rg))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        out = type(self).__new__(type(self)) if type(self) is not Tensor else _wrap(self._data)
+        if type(self) is not Tensor:
+            _init(out, self._data)
+            out.__dict__.update(self.__dict__)
+        out._rg = self._rg
+        if self._grad is not None:
+            out._grad = _wrap(self._grad._data)
+        memo[id(self)] = out
+        return out
+
+    # ---- dtype / device movement ----------------------------------------------------------
+    def to(self, *args, **kwargs) -> "Tensor":
+        from .ops.conversion import to
+        return to(self, *args, **kwargs)
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        if dtype is None:
+            return _TYPE_NAMES[self.dtype.name]
+        if isinstance(dtype, str):
+            dtype = {v: D._BY_NAME[k] for k, v in _TYPE_NAMES.items()}[dtype]
+        return self.to(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False) -> "Tensor":
+        return self.to("cuda" if device is None else _device.device(device))
+
+    def float(self) -> "Tensor":
+        return self.to(D.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(D.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(D.float16)
+
+    def bfloat16(self) -> "Tensor":
+        return self.to(D.bfloat16)
+
+    def long(self) -> "Tensor":
+        return self.to(D.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(D.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(D.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(D.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(D.uint8)
+
+    def bool(self) -> "Tensor":
+        return self.to(D.bool)
+
+    def cfloat(self) -> "Tensor":
+        return self.to(D.complex64)
+
+    def cdouble(self) -> "Tensor":
+        return self.to(D.complex128)
+
+    # ---- new_* ----------------------------------------------------------------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from ._creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from ._creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from ._creation import ones
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from ._creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None,
+                 requires_grad=False) -> "Tensor":
+        from ._creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+               "float16": "torch.HalfTensor", "bfloat16": "torch.BFloat16Tensor",
+               "int64": "torch.LongTensor", "int32": "torch.IntTensor",
+               "int16": "torch.ShortTensor", "int8": "torch.CharTensor",
+               "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor",
+               "complex64": "torch.ComplexFloatTensor", "complex128": "torch.ComplexDoubleTensor"}
+
+
+def _prefix(t: Tensor) -> str:
+    return getattr(type(t), "_repr_prefix", "tensor(")
+
+
+class Size(tuple):
+    """torch.Size."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        out = tuple.__getitem__(self, item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+
+def _init(t: Tensor, data) -> Tensor:
+    t._data = data
+    t._rg = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._accum = None
+    t._hooks = None
+    t._retains_grad = False
+    t._vc = [0]
+    t._aliases = None
+    return t
+
+
+_new = object.__new__
+
+
+def _wrap(data) -> Tensor:
+    """A fresh leaf Tensor over a jax array (the hot-path constructor)."""
+    t = _new(Tensor)
+    t._data = data
+    t._rg = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._accum = None
+    t._hooks = None
+    t._retains_grad = False
+    t._vc = [0]
+    t._aliases = None
+    return t
+
+
+def _rebuild(values, requires_grad):
+    return _wrap(jnp.asarray(values)).requires_grad_(requires_grad)
+
+
+def _alias(a: Tensor, b: Tensor) -> None:
+    """Make a and b share storage: an in-place write to one is seen by the other."""
+    group = a._aliases
+    if group is None:
+        group = a._aliases = [weakref.ref(a)]
+    group.append(weakref.ref(b))
+    b._aliases = group
+    if len(group) > 64:  # drop dead references now and then
+        group[:] = [r for r in group if r() is not None]
+
+
+def _check_inplace(self: Tensor, result: Tensor) -> None:
+    if self._grad_fn is None and self._rg and grad_mode._enabled[0]:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    src, dst = result.dtype, self.dtype
+    if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
+        raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "
+                           f"type {_SHORT[dst.name]}")
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                           f"broadcast shape {list(result._data.shape)}")
+
+
+# torch's ScalarType names, used in its error messages.
+_SHORT = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+          "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+          "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _wrap_dim(dim: int, ndim: int, opname: str = "") -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+jax.tree_util.register_pytree_node(
+    Tensor, lambda t: ((t._data,), None), lambda aux, ch: _wrap(ch[0]))

@@ -1,0 +1,209 @@
+"""backward() and autograd.grad(): walk the recorded graph in reverse topological order.
+
+Two ways to run the same walk:
+- fused (the hot path): the whole backward is one jitted program cached by graph structure
+  (fused.py); used when nothing observes the walk from Python (no hooks, retain_grad,
+  custom Functions, create_graph, non-leaf `inputs`);
+- node by node: each node's vjp is its own cached jitted kernel, hooks run between nodes, and
+  with create_graph each vjp is itself a recorded op, so gradients can be differentiated again.
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from . import grad_mode
+from .graph import AccumulateGrad
+
+
+def topo_order(roots) -> list:
+    """Nodes reachable from `roots`, each before every node it feeds (iterative DFS)."""
+    order, seen = [], set()
+    for root in roots:
+        if root is None or root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, it = stack[-1]
+            for nxt, _ in it:
+                if nxt is not None and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _make_grads(outputs, grad_outputs, api):
+    from .._tensor import Tensor, _wrap
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out.dtype.kind != "f":
+                raise RuntimeError("grad can be implicitly created only for real scalar "
+                                   f"outputs but got {out.dtype}")
+            g = _wrap(jnp.ones(out._data.shape, out._data.dtype))
+        elif not isinstance(g, Tensor):
+            g = _wrap(jnp.asarray(g, out._data.dtype))
+        if g._data.shape != out._data.shape:
+            from .._tensor import Size
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{Size(g._data.shape)} and output[{i}] has a shape of "
+                               f"{Size(out._data.shape)}.")
+        grads.append(g)
+    return grads
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=True):
+    """The engine. Returns the gradients of `inputs` when accumulate is False."""
+    from .._tensor import Tensor
+    grads = _make_grads(outputs, grad_outputs, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = [(o._edge(), g) for o, g in zip(outputs, grads)]
+    order = topo_order([edge[0] for edge, _ in roots])
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError("inputs to backward/grad must be Tensors")
+            if not t._rg:
+                raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            targets.setdefault(t._edge(), []).append(i)
+    fused_ok = not create_graph and all(
+        n.fusable and n._pre_hooks is None and n._hooks is None
+        and (not isinstance(n, AccumulateGrad) or n.variable._hooks is None) for n in order)
+    if fused_ok and (targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):
+        from . import fused
+        for n in order:
+            n.check_alive() if not isinstance(n, AccumulateGrad) else None
+        leaf_grads = fused.backward(order, roots)
+        result = _deliver(leaf_grads, targets, accumulate, inputs)
+    else:
+        result = _eager(order, roots, targets, accumulate, create_graph, inputs)
+    if not retain_graph:
+        for n in order:
+            n.release()
+    return result
+
+
+def _deliver(leaf_grads, targets, accumulate, inputs):
+    """Put fused results where they go: into leaves' .grad, or into the returned tuple."""
+    from .._tensor import _wrap
+    if accumulate:
+        for node, g in leaf_grads.items():
+            if targets is None or (node, 0) in targets:
+                _accumulate(node.variable, _wrap(g))
+        return None
+    out = [None] * len(inputs)
+    for (node, _), idxs in targets.items():
+        g = leaf_grads.get(node)
+        for i in idxs:
+            out[i] = None if g is None else _wrap(g)
+    return out
+
+
+def _accumulate(leaf, g) -> None:
+    if leaf._grad is None:
+        leaf._grad = g if g._grad_fn is not None else g.detach()
+    elif g._grad_fn is not None or leaf._grad._grad_fn is not None:
+        leaf._grad = leaf._grad + g
+    else:
+        leaf._grad._set_data(leaf._grad._data + g._data)
+
+
+def _eager(order, roots, targets, accumulate, create_graph, inputs):
+    """Node-by-node backward: hooks, retain_grad, Functions, create_graph, non-leaf inputs."""
+    buffers = {}
+    for (node, nr), g in roots:
+        _add(buffers, node, nr, g, _nout(node))
+    captured = {}
+    with grad_mode.set_grad_enabled(create_graph):
+        for node in order:
+            grads = buffers.pop(node, None)
+            if grads is None:
+                continue
+            if node._pre_hooks:
+                for hook in node._pre_hooks:
+                    new = hook(grads)
+                    if new is not None:
+                        grads = list(new)
+            if isinstance(node, AccumulateGrad):
+                g = grads[0]
+                for hook in node.variable._hooks or ():
+                    new = hook(g)
+                    if new is not None:
+                        g = new
+                if targets is not None and (node, 0) in targets:
+                    captured[(node, 0)] = g
+                if accumulate and (targets is None or (node, 0) in targets):
+                    _accumulate(node.variable, g)
+                continue
+            if targets is not None:
+                for nr, g in enumerate(grads):
+                    if (node, nr) in targets and g is not None:
+                        captured[(node, nr)] = g
+                if not accumulate and all(k in captured for k in targets):
+                    break
+            in_grads = node.apply(grads, create_graph) if hasattr(node, "apply") else \
+                _apply(node, grads, create_graph)
+            if node._hooks:
+                for hook in node._hooks:
+                    new = hook(in_grads, grads)
+                    if new is not None:
+                        in_grads = list(new)
+            for (nxt, nr), g in zip(node.next_functions, in_grads):
+                if nxt is not None and g is not None:
+                    _add(buffers, nxt, nr, g, _nout(nxt))
+    if accumulate:
+        return None
+    out = [None] * len(inputs)
+    for key, idxs in targets.items():
+        for i in idxs:
+            out[i] = captured.get(key)
+    return out
+
+
+def _nout(node) -> int:
+    if isinstance(node, AccumulateGrad):
+        return 1
+    meta = getattr(node, "out_meta", None)
+    return len(meta) if meta else 1
+
+
+def _add(buffers, node, nr, g, nout) -> None:
+    slot = buffers.get(node)
+    if slot is None:
+        slot = buffers[node] = [None] * nout
+    slot[nr] = g if slot[nr] is None else slot[nr] + g
+
+
+def _apply(node, grads, create_graph):
+    """One op node's vjp: cotangents of its outputs -> one gradient per tensor operand."""
+    from .._tensor import _wrap
+    node.check_alive()
+    k = node.kernel
+    cts = []
+    for g, (shape, dt) in zip(grads, node.out_meta):
+        if jnp.issubdtype(dt, jnp.inexact):
+            cts.append(g._data if g is not None else jnp.zeros(shape, dt))
+    if create_graph:
+        from ..ops._registry import vjp_op
+        res = vjp_op(node, grads)
+    else:
+        res = [_wrap(r) for r in k.vjp_jit(node.diff)(node.args, cts)]
+    # Map results (one per diff position) onto next_functions.
+    out = [None] * len(node.next_functions)
+    for j, r in zip(k.edge_index(node.diff), res):
+        out[j] = r
+    return out

@@ -1,0 +1,61 @@
+"""The op table, split by family; importing this package binds every op to torch and Tensor."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from . import conversion, indexing, linalg, pointwise, reduction, shape
+from ._bind import FUNCTIONS, METHODS
+from ._registry import OPS as OPS
+
+_p = pointwise
+
+
+def _swap(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _cmp(fn):
+    def method(self, other):
+        if not isinstance(other, (Tensor, bool, int, float, complex)):
+            return NotImplemented
+        return fn(self, other)
+    return method
+
+
+def _iop(name):
+    def method(self, other):
+        return getattr(self, name)(other)
+    return method
+
+
+DUNDERS = {
+    "__add__": _p.add, "__radd__": _p.add, "__sub__": _p.sub, "__rsub__": _p.rsub,
+    "__mul__": _p.mul, "__rmul__": _p.mul, "__truediv__": _p.div,
+    "__rtruediv__": _p._rtruediv, "__floordiv__": _p.floor_divide,
+    "__rfloordiv__": _swap(_p.floor_divide), "__mod__": _p.remainder,
+    "__rmod__": _swap(_p.remainder), "__pow__": _p.pow, "__rpow__": _swap(_p.pow),
+    "__matmul__": linalg.matmul, "__rmatmul__": _swap(linalg.matmul),
+    "__and__": _p.bitwise_and, "__rand__": _p.bitwise_and, "__or__": _p.bitwise_or,
+    "__ror__": _p.bitwise_or, "__xor__": _p.bitwise_xor, "__rxor__": _p.bitwise_xor,
+    "__lshift__": _p.bitwise_left_shift, "__rshift__": _p.bitwise_right_shift,
+    "__neg__": _p.neg, "__abs__": _p.abs, "__invert__": _p.bitwise_not,
+    "__pos__": lambda self: self,
+    "__eq__": _cmp(_p.eq), "__ne__": _cmp(_p.ne), "__lt__": _cmp(_p.lt), "__le__": _cmp(_p.le),
+    "__gt__": _cmp(_p.gt), "__ge__": _cmp(_p.ge),
+    "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+    "__iadd__": _iop("add_"), "__isub__": _iop("sub_"), "__imul__": _iop("mul_"),
+    "__itruediv__": _iop("div_"), "__ifloordiv__": _iop("floor_divide_"),
+    "__imod__": _iop("remainder_"), "__ipow__": _iop("pow_"), "__iand__": _iop("bitwise_and_"),
+    "__ior__": _iop("bitwise_or_"), "__ixor__": _iop("bitwise_xor_"),
+}
+
+
+def _bind() -> None:
+    for name, fn in {**METHODS, **DUNDERS}.items():
+        setattr(Tensor, name, fn)
+    Tensor.T = property(shape._T)
+    Tensor.mT = property(shape._mT)
+    Tensor.H = property(lambda self: shape._T(self).conj() if self.is_complex() else
+                        shape._T(self))
+
+
+_bind()

@@ -1,0 +1,33 @@
+"""How table ops become public: torch.X functions, Tensor.X methods, in-place X_ variants."""
+from __future__ import annotations
+
+from ._registry import inplace as _inplace
+
+FUNCTIONS: dict = {}   # torch.<name>
+METHODS: dict = {}     # Tensor.<name>
+
+
+def public(*names, method=True, function=True, inplace: str | bool | None = None):
+    """Publish the decorated function under torch names; `inplace` adds `name_` (write-back)."""
+    def deco(fn):
+        for n in names or (fn.__name__,):
+            if function:
+                FUNCTIONS[n] = fn
+            if method:
+                METHODS[n] = fn
+        if inplace:
+            iname = inplace if isinstance(inplace, str) else (names or (fn.__name__,))[0] + "_"
+            METHODS[iname] = _make_inplace(fn, iname)
+        return fn
+    return deco
+
+
+def _make_inplace(fn, name):
+    def method(self, *args, **kwargs):
+        return _inplace(self, fn(self, *args, **kwargs))
+    method.__name__ = name
+    return method
+
+
+def method_only(*names):
+    return public(*names, function=False)

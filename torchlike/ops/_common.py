@@ -1,0 +1,41 @@
+"""Helpers shared by op families: dim normalization, torch's return_types."""
+from __future__ import annotations
+
+from .._tensor import _wrap_dim
+
+
+def dims(dim, ndim: int):
+    """Normalize a dim argument (int, sequence, None) to a sorted tuple of non-negative ints."""
+    if dim is None:
+        return None
+    if isinstance(dim, int):
+        return (_wrap_dim(dim, ndim),)
+    out = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def _make_return_type(name: str, fields: tuple[str, ...]):
+    def __new__(cls, *values):
+        return tuple.__new__(cls, values)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self))
+        return f"torch.return_types.{name}(\n{body})"
+
+    attrs = {"__new__": __new__, "__repr__": __repr__, "__slots__": (), "_fields": fields}
+    for i, f in enumerate(fields):
+        attrs[f] = property(lambda self, i=i: self[i])
+    return type(name, (tuple,), attrs)
+
+
+_return_types: dict = {}
+
+
+def return_type(name: str, fields=("values", "indices")):
+    """torch.return_types.<name>: a tuple with named fields and torch's repr."""
+    t = _return_types.get(name)
+    if t is None:
+        t = _return_types[name] = _make_return_type(name, tuple(fields))
+    return t

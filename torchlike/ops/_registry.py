@@ -1,0 +1,261 @@
+"""THE TABLE: every torch op is one `Op` entry, and `run` is the one path every call takes.
+
+An entry holds the op's jax body (pure, one to three lines of jnp/lax), the grad_fn name
+PyTorch reports, and its dtype rule. `run` computes torch's result dtype, fetches a jitted
+kernel cached by (op, operand kinds, static arguments, dtypes), calls it and, when autograd is
+on, records a graph node. Python numbers are kernel *arguments*, never baked-in constants.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import Tensor, _check_inplace, _wrap
+from ..autograd import grad_mode
+from ..autograd.graph import node_class
+
+OPS: dict[str, "Op"] = {}
+
+
+class Op:
+    """One table entry."""
+
+    __slots__ = ("name", "body", "grad_fn", "rule", "promote", "nout", "saves", "edges")
+
+    def __init__(self, name, body, grad_fn, rule, promote, nout, saves, edges):
+        self.name = name
+        self.body = body
+        self.grad_fn = grad_fn    # str, callable(statics, pattern) -> str, or None
+        self.rule = rule          # callable(op, operands, statics) -> (compute, result)
+        self.promote = promote    # operand positions that take part in promotion (None: all)
+        self.nout = nout
+        self.saves = saves        # torch saves operand values (second backward then fails)
+        self.edges = edges        # "tensors": one next_functions edge per tensor operand;
+        #                           n: the first n operands all get one ((None, 0) if a number)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+def op(name: str, grad_fn=None, dtypes="promote", promote=None, nout=1, saves=True,
+       edges="tensors"):
+    """Register the decorated jax body as op `name`; returns the Op."""
+    rule = _RULES[dtypes] if isinstance(dtypes, str) else dtypes
+
+    def deco(body):
+        entry = OPS[name] = Op(name, body, grad_fn, rule, promote, nout, saves, edges)
+        return entry
+    return deco
+
+
+# ---- dtype rules -------------------------------------------------------------------------
+def promoted(operands, positions=None) -> D.dtype:
+    """torch.result_type over the operands (Tensors and Python numbers; None is skipped)."""
+    dims, zero, scal = [], [], []
+    for i, o in enumerate(operands):
+        if positions is not None and i not in positions:
+            continue
+        if isinstance(o, Tensor):
+            (dims if o._data.ndim else zero).append(o.dtype)
+        elif o is not None:
+            scal.append(D.scalar_dtype(o))
+    return D.result_type_of(dims, zero, scal)
+
+
+def _promote(op, operands, statics):
+    r = promoted(operands, op.promote)
+    return r, r
+
+
+def _float(op, operands, statics):
+    r = promoted(operands, op.promote)
+    if r.kind in "biu":
+        r = D.get_default_dtype()
+    return r, r
+
+
+def _compare(op, operands, statics):
+    return promoted(operands, op.promote), D.bool
+
+
+def _same(op, operands, statics):
+    return None, next(o for o in operands if isinstance(o, Tensor)).dtype
+
+
+def _to_bool(op, operands, statics):
+    return None, D.bool
+
+
+def _long(op, operands, statics):
+    return None, D.int64
+
+
+_RULES = {"promote": _promote, "float": _float, "compare": _compare, "same": _same,
+          "bool": _to_bool, "long": _long}
+
+
+# ---- kernels -----------------------------------------------------------------------------
+_KIND = {bool: "b", int: "i", float: "f", complex: "c", type(None): "n"}
+
+
+class Kernel:
+    """A compiled form of one op for one operand pattern, static arguments and dtypes."""
+
+    __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx")
+
+    def __init__(self, op, key, pattern, fn):
+        self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
+        self.jit = jax.jit(fn)
+        n = op.edges if isinstance(op.edges, int) else 0
+        self.edge_pos = tuple(i for i, ch in enumerate(pattern) if ch == "t" or i < n)
+        self._vjps = {}
+        self._edge_idx = {}
+
+    def edge_index(self, diff):
+        """Indices into next_functions of the operands at positions `diff`."""
+        r = self._edge_idx.get(diff)
+        if r is None:
+            r = self._edge_idx[diff] = tuple(self.edge_pos.index(d) for d in diff)
+        return r
+
+    def vjp_fn(self, diff):
+        """Pure fn(args, cts) -> grads of the operands at positions `diff` (cts: float outs)."""
+        fn, nout = self.fn, self.op.nout
+
+        def vjp(args, cts):
+            def f(*d):
+                full = list(args)
+                for i, v in zip(diff, d):
+                    full[i] = v
+                out = fn(*full)
+                return _float_outputs(out) if nout != 1 else out
+            _, pullback = jax.vjp(f, *[args[i] for i in diff])
+            return pullback(tuple(cts) if nout != 1 else cts[0])
+        return vjp
+
+    def vjp_jit(self, diff):
+        j = self._vjps.get(diff)
+        if j is None:
+            j = self._vjps[diff] = jax.jit(self.vjp_fn(diff))
+        return j
+
+
+def _float_outputs(outs):
+    return tuple(o for o in outs if jnp.issubdtype(o.dtype, jnp.inexact))
+
+
+_kernels: dict = {}
+
+
+def kernel(op: Op, pattern: str, statics: tuple, compute, result) -> Kernel:
+    key = (op.name, pattern, statics, compute, result)
+    k = _kernels.get(key)
+    if k is None:
+        k = _kernels[key] = Kernel(op, key, pattern, _build(op, pattern, statics, compute, result))
+    return k
+
+
+def _build(op, pattern, statics, compute, result):
+    """The pure function for a kernel: cast operands as torch would, run the body, cast back."""
+    kw = dict(statics)
+    body = op.body
+    casts = []
+    for i, ch in enumerate(pattern):
+        if ch == "t":
+            if compute is not None and (op.promote is None or i in op.promote):
+                casts.append((i, compute.np))
+        elif ch != "n":
+            # Python numbers: to the computation dtype (torch's wrapped-number rule).
+            target = compute if compute is not None else _SCALAR_DEFAULT[ch]()
+            casts.append((i, target.np))
+    out_np = result.np if (result is not None and op.nout == 1) else None
+
+    def fn(*xs):
+        if casts:
+            xs = list(xs)
+            for i, dt in casts:
+                xs[i] = jnp.asarray(xs[i], dtype=dt)
+        out = body(*xs, **kw)
+        if out_np is not None and out.dtype != out_np:
+            out = out.astype(out_np)
+        return out
+    fn.__name__ = op.name
+    return fn
+
+
+_SCALAR_DEFAULT = {"b": lambda: D.bool, "i": lambda: D.int64, "f": D.get_default_dtype,
+                   "c": lambda: D.complex128}
+
+
+# ---- the one path ------------------------------------------------------------------------
+def run(op: Op, operands: tuple, statics: tuple = ()):
+    """Run `op` on operands (Tensors, Python numbers, None) with hashable static arguments."""
+    compute, result = op.rule(op, operands, statics)
+    pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
+    k = _kernels.get((op.name, pattern, statics, compute, result))
+    if k is None:
+        k = kernel(op, pattern, statics, compute, result)
+    args = tuple([o._data if isinstance(o, Tensor) else o for o in operands])
+    out = k.jit(*args)
+    if op.nout == 1 and not isinstance(out, tuple):
+        res = _wrap(out)
+        outs = (res,)
+    else:
+        outs = res = tuple(_wrap(o) for o in out)
+    if op.grad_fn is not None and grad_mode._enabled[0]:
+        diff = tuple([i for i, o in enumerate(operands) if isinstance(o, Tensor) and o._rg])
+        if diff:
+            _record(op, k, operands, args, diff, outs, statics, pattern)
+    return res
+
+
+def _record(op, k, operands, args, diff, outs, statics, pattern):
+    name = op.grad_fn if isinstance(op.grad_fn, str) else op.grad_fn(statics, pattern)
+    edges = tuple([operands[i]._edge() if isinstance(operands[i], Tensor) and operands[i]._rg
+                   else (None, 0) for i in k.edge_pos])
+    meta = tuple([(t._data.shape, t._data.dtype) for t in outs])
+    node = node_class(name)(k, args, operands, diff, edges, meta)
+    for j, t in enumerate(outs):
+        if t._data.dtype.kind in "fcV":  # floating / complex (bfloat16 shows as 'V')
+            t._grad_fn = node
+            t._output_nr = j
+            t._rg = True
+
+
+def inplace(self, result) -> "Tensor":
+    """Write a functional result back into `self`, as torch's in-place variants do."""
+    _check_inplace(self, result)
+    data = result._data
+    if data.dtype != self._data.dtype:
+        data = data.astype(self._data.dtype)
+    self._set_data(data)
+    if result._grad_fn is not None:
+        self._grad_fn, self._output_nr, self._rg = result._grad_fn, result._output_nr, True
+    return self
+
+
+# ---- create_graph: a node's vjp as a recorded op, so gradients can be differentiated ------
+_vjp_ops: dict = {}
+
+
+def _no_cast(op, operands, statics):
+    return None, None
+
+
+def vjp_op(node, grads) -> list:
+    """Gradients of one node's operands, computed as an op that autograd records."""
+    k, diff = node.kernel, node.diff
+    o = _vjp_ops.get((k, diff))
+    if o is None:
+        n, f = len(k.pattern), k.vjp_fn(diff)
+
+        def body(*xs):
+            return tuple(f(list(xs[:n]), list(xs[n:])))
+        o = _vjp_ops[(k, diff)] = Op(k.op.name + "_vjp", body, type(node).__name__, _no_cast,
+                                     None, len(diff) + 1, True, "tensors")
+    cts = [g if g is not None else _wrap(jnp.zeros(shape, dt))
+           for g, (shape, dt) in zip(grads, node.out_meta)
+           if jnp.issubdtype(dt, jnp.inexact)]
+    # nout is len(diff) + 1 only to keep run() returning a tuple; drop the padding.
+    return list(run(o, tuple(node.inputs) + tuple(cts))[:len(diff)])
