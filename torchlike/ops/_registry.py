@@ -21,9 +21,9 @@ OPS: dict[str, "Op"] = {}
 class Op:
     """One table entry."""
 
-    __slots__ = ("name", "body", "grad_fn", "rule", "promote", "nout", "saves", "edges")
+    __slots__ = ("name", "body", "grad_fn", "rule", "promote", "nout", "saves", "edges", "view")
 
-    def __init__(self, name, body, grad_fn, rule, promote, nout, saves, edges):
+    def __init__(self, name, body, grad_fn, rule, promote, nout, saves, edges, view=False):
         self.name = name
         self.body = body
         self.grad_fn = grad_fn    # str, callable(statics, pattern) -> str, or None
@@ -33,18 +33,19 @@ class Op:
         self.saves = saves        # torch saves operand values (second backward then fails)
         self.edges = edges        # "tensors": one next_functions edge per tensor operand;
         #                           n: the first n operands all get one ((None, 0) if a number)
+        self.view = view          # the result is a view of operand 0 in torch (shares storage)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
 
 def op(name: str, grad_fn=None, dtypes="promote", promote=None, nout=1, saves=True,
-       edges="tensors"):
+       edges="tensors", view=False):
     """Register the decorated jax body as op `name`; returns the Op."""
     rule = _RULES[dtypes] if isinstance(dtypes, str) else dtypes
 
     def deco(body):
-        entry = OPS[name] = Op(name, body, grad_fn, rule, promote, nout, saves, edges)
+        entry = OPS[name] = Op(name, body, grad_fn, rule, promote, nout, saves, edges, view)
         return entry
     return deco
 
@@ -197,7 +198,10 @@ def run(op: Op, operands: tuple, statics: tuple = ()):
     if k is None:
         k = kernel(op, pattern, statics, compute, result)
     args = tuple([o._data if isinstance(o, Tensor) else o for o in operands])
-    out = k.jit(*args)
+    try:
+        out = k.jit(*args)
+    except (ValueError, TypeError) as e:
+        raise _translate(op, operands, e) from None
     if op.nout == 1 and not isinstance(out, tuple):
         res = _wrap(out)
         outs = (res,)
@@ -208,6 +212,21 @@ def run(op: Op, operands: tuple, statics: tuple = ()):
         if diff:
             _record(op, k, operands, args, diff, outs, statics, pattern)
     return res
+
+
+def _translate(op, operands, e) -> Exception:
+    """jax's shape errors, reworded as torch's (RuntimeError naming sizes and dimension)."""
+    shapes = [o._data.shape for o in operands if isinstance(o, Tensor)]
+    if "broadcast" in str(e) and len(shapes) >= 2:
+        for a, b in [(shapes[i], shapes[j]) for i in range(len(shapes))
+                     for j in range(i + 1, len(shapes))]:
+            for d in range(1, min(len(a), len(b)) + 1):
+                if a[-d] != b[-d] and a[-d] != 1 and b[-d] != 1:
+                    return RuntimeError(f"The size of tensor a ({a[-d]}) must match the size "
+                                        f"of tensor b ({b[-d]}) at non-singleton dimension "
+                                        f"{max(len(a), len(b)) - d}")
+    dtypes = [str(o.dtype) for o in operands if isinstance(o, Tensor)]
+    return RuntimeError(f"{op.name}(): {e} (input shapes {shapes}, dtypes {dtypes})")
 
 
 def _record(op, k, operands, args, diff, outs, statics, pattern):

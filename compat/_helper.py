@@ -1,0 +1,160 @@
+"""The comparison helper: run the same expression under real torch and torchlike, compare.
+
+`check(fn, *inputs)` calls `fn(lib, *tensors)` with `lib` = torch, then torchlike; `inputs` are
+numpy arrays (or Python numbers, passed through). Floating inputs require grad (grad=True).
+Compared: every output's value, dtype, shape, repr and grad_fn name, then the gradients of the
+inputs after backward() with the same random cotangent (float64 ones also numerically).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+import torchlike
+
+TOL = {"float16": (1e-2, 1e-2), "bfloat16": (5e-2, 5e-2), "float32": (1e-5, 1e-4),
+       "float64": (1e-10, 1e-8), "complex64": (1e-5, 1e-4), "complex128": (1e-10, 1e-8)}
+
+
+def _to(lib, x, grad):
+    if not isinstance(x, np.ndarray):
+        return x
+    t = lib.from_numpy(x.copy()) if lib is torch else lib.tensor(x)
+    if grad and x.dtype.kind == "f":
+        t.requires_grad_(True)
+    return t
+
+
+def _flat(out):
+    if isinstance(out, (tuple, list)):
+        res = []
+        for o in out:
+            res.extend(_flat(o))
+        return res
+    return [out]
+
+
+def _np(t):
+    if isinstance(t, torch.Tensor):
+        if t.dtype is torch.bfloat16:
+            return t.detach().float().numpy()
+        return t.detach().numpy()
+    return np.asarray(t.detach()._data.astype("float32") if t.dtype.name == "bfloat16"
+                      else t.detach()._data)
+
+
+def assert_same_tensor(want, got, what="output", check_repr=True):
+    """Compare one torch tensor with one torchlike tensor."""
+    assert isinstance(got, torchlike.Tensor), f"{what}: expected a Tensor, got {type(got)}"
+    assert str(want.dtype) == str(got.dtype), f"{what}: dtype {got.dtype} != torch {want.dtype}"
+    assert tuple(want.shape) == tuple(got.shape), \
+        f"{what}: shape {tuple(got.shape)} != torch {tuple(want.shape)}"
+    w, g = _np(want), _np(got)
+    name = str(want.dtype).replace("torch.", "")
+    if name in TOL:
+        rtol, atol = TOL[name]
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+    else:
+        np.testing.assert_array_equal(g, w, err_msg=what)
+    want_fn = type(want.grad_fn).__name__ if want.grad_fn is not None else None
+    got_fn = type(got.grad_fn).__name__ if got.grad_fn is not None else None
+    assert want_fn == got_fn, f"{what}: grad_fn {got_fn} != torch {want_fn}"
+    assert want.requires_grad == got.requires_grad, f"{what}: requires_grad differs"
+    if check_repr and (name not in TOL or np.array_equal(w, g, equal_nan=True)):
+        assert repr(want) == repr(got), f"{what}: repr\n{got!r}\n!= torch\n{want!r}"
+
+
+def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0):
+    """Run fn under both libraries and compare outputs and input gradients."""
+    t_in = [_to(torch, x, grad) for x in inputs]
+    l_in = [_to(torchlike, x, grad) for x in inputs]
+    want = fn(torch, *t_in)
+    got = fn(torchlike, *l_in)
+    wants, gots = _flat(want), _flat(got)
+    assert len(wants) == len(gots), f"{len(gots)} outputs != torch {len(wants)}"
+    for i, (w, g) in enumerate(zip(wants, gots)):
+        if isinstance(w, torch.Tensor):
+            assert_same_tensor(w, g, f"output {i}", check_repr)
+        else:
+            assert type(w) is type(g) and w == g, f"output {i}: {g!r} != torch {w!r}"
+    if not grad:
+        return
+    outs = [(w, g) for w, g in zip(wants, gots)
+            if isinstance(w, torch.Tensor) and w.requires_grad]
+    if not outs:
+        return
+    rng = np.random.default_rng(seed)
+    t_loss, l_loss = 0, 0
+    for w, g in outs:
+        ct = rng.standard_normal(tuple(w.shape)).astype(np.float64)
+        t_loss = t_loss + (w * torch.from_numpy(ct).to(w.dtype)).sum()
+        l_loss = l_loss + (g * torchlike.tensor(ct).to(g.dtype)).sum()
+    t_loss.backward()
+    l_loss.backward()
+    for i, (tx, lx) in enumerate(zip(t_in, l_in)):
+        if isinstance(tx, torch.Tensor) and tx.requires_grad:
+            if tx.grad is None:
+                assert lx.grad is None, f"grad of input {i}: torch has None"
+                continue
+            assert lx.grad is not None, f"grad of input {i} is None, torch has one"
+            assert_same_tensor(tx.grad, lx.grad, f"grad of input {i}", check_repr=False)
+    if numeric:
+        _numeric(fn, inputs, gots)
+
+
+def _numeric(fn, inputs, gots):
+    """Central differences for float64 inputs against torchlike's own gradients."""
+    if not all(not isinstance(x, np.ndarray) or x.dtype != np.float32 for x in inputs):
+        return
+    idx = [i for i, x in enumerate(inputs) if isinstance(x, np.ndarray) and x.dtype == np.float64
+           and 0 < x.size <= 12]
+    if not idx:
+        return
+
+    def f(vals):
+        ins = [torchlike.tensor(v) if isinstance(v, np.ndarray) else v for v in vals]
+        outs = [o for o in _flat(fn(torchlike, *ins)) if isinstance(o, torchlike.Tensor)
+                and o.dtype.is_floating_point]
+        return sum(float(o.double().sum()) for o in outs)
+
+    base = list(inputs)
+    for i in idx:
+        ins = [torchlike.tensor(x) if isinstance(x, np.ndarray) else x for x in inputs]
+        ins[i].requires_grad_(True)
+        outs = [o for o in _flat(fn(torchlike, *ins)) if isinstance(o, torchlike.Tensor)
+                and o.requires_grad]
+        if not outs:
+            continue
+        sum(o.sum() for o in outs).backward()
+        analytic = np.asarray(ins[i].grad._data) if ins[i].grad is not None else \
+            np.zeros_like(inputs[i])
+        num = np.zeros_like(inputs[i])
+        eps = 1e-6
+        for j in range(inputs[i].size):
+            plus, minus = [v.copy() if isinstance(v, np.ndarray) else v for v in base], \
+                [v.copy() if isinstance(v, np.ndarray) else v for v in base]
+            plus[i].flat[j] += eps
+            minus[i].flat[j] -= eps
+            num.flat[j] = (f(plus) - f(minus)) / (2 * eps)
+        np.testing.assert_allclose(analytic, num, rtol=1e-4, atol=1e-5,
+                                   err_msg=f"numeric gradient of input {i}")
+
+
+def check_raises(fn, *inputs):
+    """Both libraries raise the same exception type; returns (torch_msg, torchlike_msg)."""
+    t_in = [_to(torch, x, False) for x in inputs]
+    l_in = [_to(torchlike, x, False) for x in inputs]
+    try:
+        fn(torch, *t_in)
+    except Exception as e:  # noqa: BLE001 - we compare whatever torch raises
+        want = e
+    else:
+        raise AssertionError("torch did not raise")
+    try:
+        fn(torchlike, *l_in)
+    except Exception as e:  # noqa: BLE001
+        got = e
+    else:
+        raise AssertionError(f"torchlike did not raise (torch raised {want!r})")
+    assert isinstance(got, type(want)), f"torchlike raised {got!r}, torch raised {want!r}"
+    return str(want), str(got)

@@ -1,0 +1,5 @@
+"""compat/ tests import the comparison helper as `_helper`."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
