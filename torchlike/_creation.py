@@ -44,9 +44,15 @@ def _place(values: np.ndarray, device=None, requires_grad: bool = False) -> Tens
         arr = jax.device_put(values, _device.jax_device(_device.device(device)))
     else:
         arr = jnp.asarray(values)
-    t = _wrap(arr)
+    return _requiring(_wrap(arr), requires_grad)
+
+
+def _requiring(t: Tensor, requires_grad: bool) -> Tensor:
     if requires_grad:
-        t.requires_grad_(True)
+        if t.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._rg = True
     return t
 
 
@@ -112,9 +118,23 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return _wrap(jnp.asarray(arr, dtype=D.from_np(arr.dtype).np))
 
 
+_FILLED: dict = {}
+
+
 def _filled(size, value, dtype, device, requires_grad) -> Tensor:
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    return _place(np.full(_size(size), value, dt.np), device, requires_grad)
+    shape = _size(size)
+    if device is None and math.prod(shape) <= 4096 and not isinstance(value, Tensor):
+        # Small constant fills are cached: jax arrays are immutable (in-place ops replace a
+        # tensor's array), so sharing one is safe, and a host->device copy costs ~10 us.
+        key = (shape, dt, type(value), value)
+        arr = _FILLED.get(key)
+        if arr is None:
+            if len(_FILLED) > 1024:
+                _FILLED.clear()
+            arr = _FILLED[key] = jnp.asarray(np.full(shape, value, dt.np))
+        return _requiring(_wrap(arr), requires_grad)
+    return _place(np.full(shape, value, dt.np), device, requires_grad)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None,

@@ -9,10 +9,11 @@ Two ways to run the same walk:
 """
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from . import grad_mode
-from .graph import AccumulateGrad
+from .graph import _FREED, AccumulateGrad
 
 
 def topo_order(roots) -> list:
@@ -37,6 +38,19 @@ def topo_order(roots) -> list:
     return order
 
 
+_ONES: dict = {}
+_add_jit = jax.jit(lambda a, b: a + b)
+
+
+def _ones(shape, dtype):
+    # The implicit gradient of a scalar output: one cached array per dtype (arrays are
+    # immutable, so sharing is safe), instead of a device allocation per backward().
+    a = _ONES.get((shape, dtype))
+    if a is None:
+        a = _ONES[(shape, dtype)] = jnp.ones(shape, dtype)
+    return a
+
+
 def _make_grads(outputs, grad_outputs, api):
     from .._tensor import Tensor, _wrap
     grads = []
@@ -50,7 +64,7 @@ def _make_grads(outputs, grad_outputs, api):
             if out.dtype.kind != "f":
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
-            g = _wrap(jnp.ones(out._data.shape, out._data.dtype))
+            g = _wrap(_ones(out._data.shape, out._data.dtype))
         elif not isinstance(g, Tensor):
             g = _wrap(jnp.asarray(g, out._data.dtype))
         if g._data.shape != out._data.shape:
@@ -80,21 +94,29 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if not t._rg:
                 raise RuntimeError(f"One of the differentiated Tensors does not require grad")
             targets.setdefault(t._edge(), []).append(i)
-    fused_ok = not create_graph and all(
-        n.fusable and n._pre_hooks is None and n._hooks is None
-        and (not isinstance(n, AccumulateGrad) or n.variable._hooks is None) for n in order)
-    if fused_ok and (targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):
+    if not create_graph and _fusable(order) and (
+            targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):
         from . import fused
-        for n in order:
-            n.check_alive() if not isinstance(n, AccumulateGrad) else None
-        leaf_grads = fused.backward(order, roots)
-        result = _deliver(leaf_grads, targets, accumulate, inputs)
+        result = _deliver(fused.backward(order, roots), targets, accumulate, inputs)
     else:
         result = _eager(order, roots, targets, accumulate, create_graph, inputs)
     if not retain_graph:
         for n in order:
             n.release()
     return result
+
+
+def _fusable(order) -> bool:
+    """True when no Python code observes the walk (hooks, Functions); checks freed graphs."""
+    for n in order:
+        if not n.fusable or n._pre_hooks is not None or n._hooks is not None:
+            return False
+        if isinstance(n, AccumulateGrad):
+            if n.variable._hooks is not None:
+                return False
+        elif n._freed:
+            raise RuntimeError(_FREED)
+    return True
 
 
 def _deliver(leaf_grads, targets, accumulate, inputs):
@@ -114,12 +136,13 @@ def _deliver(leaf_grads, targets, accumulate, inputs):
 
 
 def _accumulate(leaf, g) -> None:
+    from .._tensor import _wrap
     if leaf._grad is None:
-        leaf._grad = g if g._grad_fn is not None else g.detach()
+        leaf._grad = g if g._grad_fn is not None else _wrap(g._data)
     elif g._grad_fn is not None or leaf._grad._grad_fn is not None:
         leaf._grad = leaf._grad + g
     else:
-        leaf._grad._set_data(leaf._grad._data + g._data)
+        leaf._grad._set_data(_add_jit(leaf._grad._data, g._data))
 
 
 def _eager(order, roots, targets, accumulate, create_graph, inputs):

@@ -33,6 +33,7 @@ class Op:
         self.saves = saves        # torch saves operand values (second backward then fails)
         self.edges = edges        # "tensors": one next_functions edge per tensor operand;
         #                           n: the first n operands all get one ((None, 0) if a number)
+        #                           (i, j, ...): exactly the operands at those positions
         self.view = view          # the result is a view of operand 0 in torch (shares storage)
 
     def __repr__(self) -> str:
@@ -53,6 +54,19 @@ def op(name: str, grad_fn=None, dtypes="promote", promote=None, nout=1, saves=Tr
 # ---- dtype rules -------------------------------------------------------------------------
 def promoted(operands, positions=None) -> D.dtype:
     """torch.result_type over the operands (Tensors and Python numbers; None is skipped)."""
+    if positions is None and len(operands) <= 2 and isinstance(operands[0], Tensor):
+        # Fast path for the common cases: one tensor, two of one dtype, tensor with a number
+        # of no higher category.
+        da = operands[0]._data.dtype
+        if len(operands) == 1:
+            return D._BY_NP[da]
+        b = operands[1]
+        if isinstance(b, Tensor):
+            if b._data.dtype == da:
+                return D._BY_NP[da]
+        elif (isinstance(b, float) and da.kind in "fc") or (
+                isinstance(b, int) and da.kind in "fciu"):
+            return D._BY_NP[da]
     dims, zero, scal = [], [], []
     for i, o in enumerate(operands):
         if positions is not None and i not in positions:
@@ -108,8 +122,12 @@ class Kernel:
     def __init__(self, op, key, pattern, fn):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
         self.jit = jax.jit(fn)
-        n = op.edges if isinstance(op.edges, int) else 0
-        self.edge_pos = tuple(i for i, ch in enumerate(pattern) if ch == "t" or i < n)
+        e = op.edges
+        if isinstance(e, tuple):
+            self.edge_pos = tuple(i for i in e if i < len(pattern))
+        else:
+            n = e if isinstance(e, int) else 0
+            self.edge_pos = tuple(i for i, ch in enumerate(pattern) if ch == "t" or i < n)
         self._vjps = {}
         self._edge_idx = {}
 

@@ -312,7 +312,7 @@ def fmin(input, other, *, out=None):
     return run(_fmin, (input, other))
 
 
-_where = op("where", "WhereBackward0", promote=(1, 2), edges=3)(
+_where = op("where", "WhereBackward0", promote=(1, 2), edges=(1, 2))(
     lambda c, a, b: jnp.where(c, a, b))
 
 

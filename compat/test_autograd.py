@@ -1,0 +1,286 @@
+"""Autograd semantics compared with real torch: node names, next_functions, hooks, retain_grad,
+accumulation, higher order, custom Functions, and torch's error types and texts."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import torchlike
+
+LIBS = (torch, torchlike)
+
+
+def both(fn):
+    """fn(L) under both libraries; returns (torch result, torchlike result)."""
+    return fn(torch), fn(torchlike)
+
+
+def same_values(a, b, tol=1e-6):
+    a = a.detach().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+    b = np.asarray(b.detach()._data) if isinstance(b, torchlike.Tensor) else np.asarray(b)
+    np.testing.assert_allclose(b, a, rtol=tol, atol=tol)
+
+
+def names(node):
+    """The graph under a node as nested (name, [children]) — compares structure by name."""
+    if node is None:
+        return None
+    return (type(node).__name__, [(names(n), nr) for n, nr in node.next_functions])
+
+
+def test_seed_graph_structure_and_grads():
+    def run(L):
+        x = L.ones(2, 2, requires_grad=True)
+        y = x + 2
+        z = y * y * 3
+        out = z.mean()
+        out.backward()
+        return names(out.grad_fn), repr(x.grad), repr(out), repr(z)
+    assert run(torch) == run(torchlike)
+
+
+@pytest.mark.parametrize("expr", [
+    "x + 2", "2 + x", "x - 2", "2 - x", "x * 2", "2 * x", "x / 2", "2 / x", "x ** 2",
+    "2 ** x", "x ** x", "-x", "x.sum()", "x.sum(0)", "x.mean()", "x.mean(1)", "x.max()",
+    "x.max(0)[0]", "x.exp()", "x.t()", "x.view(-1)", "x.reshape(3, 2)", "x[0]", "x[:, 1:]",
+    "x.unsqueeze(0)", "x.squeeze()", "x.abs()", "x.clamp(0, 1)", "x.relu()", "x.sigmoid()",
+    "x.tanh()", "x @ x.t()", "x.norm()", "x.transpose(0, 1)", "x.permute(1, 0)",
+    "x.float()", "x.double()", "x.clone()", "x.expand(2, 2, 3)", "x.prod()", "x.var()",
+    "x.std(1)", "x.flatten()", "torch.cat([x, x])", "torch.stack([x, x], 1)",
+    "torch.where(x > 0, x, 0.)", "x.split(1)[1]", "x.unbind(1)[0]",
+])
+def test_grad_fn_names_and_edges(expr):
+    def run(L):
+        x = L.tensor([[1.5, -2.0, 3.0], [0.5, 2.5, -1.0]], requires_grad=True)
+        y = eval(expr, {"torch": L, "x": x})
+        return names(y.grad_fn)
+    assert run(torch) == run(torchlike)
+
+
+def test_accumulation_and_retain_graph():
+    def run(L):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = (x * x).sum()
+        y.backward(retain_graph=True)
+        first = x.grad
+        y.backward()
+        return repr(x.grad), first is x.grad
+    assert run(torch) == run(torchlike)
+
+
+def test_second_backward_error():
+    msgs = []
+    for L in LIBS:
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        y.backward()
+        with pytest.raises(RuntimeError) as e:
+            y.backward()
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]
+
+
+def test_backward_twice_through_linear_ops_is_allowed():
+    # torch saves no tensors for add/sum, so a second backward works and accumulates.
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = (x + 2).sum()
+        y.backward()
+        y.backward()
+        return repr(x.grad)
+    assert run(torch) == run(torchlike)
+
+
+@pytest.mark.parametrize("case", ["nonscalar", "int_requires_grad", "leaf_inplace",
+                                  "no_grad_fn", "nonleaf_requires_grad_false", "numpy_rg"])
+def test_errors_match(case):
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        if case == "nonscalar":
+            (x * 2).backward()
+        elif case == "int_requires_grad":
+            L.ones(2, dtype=L.int64, requires_grad=True)
+        elif case == "leaf_inplace":
+            x.add_(1)
+        elif case == "no_grad_fn":
+            L.ones(2).sum().backward()
+        elif case == "nonleaf_requires_grad_false":
+            (x * 2).requires_grad_(False)
+        elif case == "numpy_rg":
+            x.numpy()
+    errs = []
+    for L in LIBS:
+        with pytest.raises(Exception) as e:
+            run(L)
+        errs.append(e.value)
+    assert type(errs[0]) is type(errs[1])
+    assert str(errs[0]) == str(errs[1])
+
+
+def test_hooks_and_retain_grad():
+    def run(L):
+        x = L.ones(3, requires_grad=True)
+        y = x * 2
+        seen = []
+        y.register_hook(lambda g: seen.append(g.tolist()) or g * 10)
+        y.retain_grad()
+        x.register_hook(lambda g: seen.append(("leaf", g.tolist())))
+        (y * y).sum().backward()
+        return repr(x.grad), repr(y.grad), seen
+    assert run(torch) == run(torchlike)
+
+
+def test_hook_handle_remove():
+    def run(L):
+        x = L.ones(2, requires_grad=True)
+        h = x.register_hook(lambda g: g * 100)
+        h.remove()
+        (x * 3).sum().backward()
+        return repr(x.grad)
+    assert run(torch) == run(torchlike)
+
+
+def test_autograd_grad_higher_order():
+    def run(L):
+        x = L.tensor([0.5, 2.0], requires_grad=True)
+        y = (x ** 3 + x.sin()).sum()
+        g, = L.autograd.grad(y, x, create_graph=True)
+        h, = L.autograd.grad(g.sum(), x)
+        return g.detach().tolist(), h.tolist(), x.grad
+    t, lk = run(torch), run(torchlike)
+    np.testing.assert_allclose(lk[0], t[0], rtol=1e-6)
+    np.testing.assert_allclose(lk[1], t[1], rtol=1e-6)
+    assert lk[2] is None and t[2] is None
+
+
+def test_autograd_grad_nonleaf_input_and_unused():
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        z = (y * y).sum()
+        gy, gx = L.autograd.grad(z, [y, x])
+        w = L.tensor([1.0], requires_grad=True)
+        try:
+            L.autograd.grad((x * 2).sum(), [w])
+        except RuntimeError as e:
+            err = str(e)
+        unused = L.autograd.grad((x * 2).sum(), [w], allow_unused=True)
+        return gy.tolist(), gx.tolist(), err, unused
+    assert run(torch) == run(torchlike)
+
+
+def test_backward_inputs_argument():
+    def run(L):
+        a = L.tensor([1.0, 2.0], requires_grad=True)
+        b = L.tensor([3.0, 4.0], requires_grad=True)
+        (a * b).sum().backward(inputs=[a])
+        return repr(a.grad), b.grad
+    assert run(torch) == run(torchlike)
+
+
+def test_custom_function():
+    def run(L):
+        class Cube(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                ctx.save_for_backward(x)
+                ctx.k = k
+                return x ** 3 * k
+
+            @staticmethod
+            def backward(ctx, g):
+                x, = ctx.saved_tensors
+                return g * 3 * x ** 2 * ctx.k, None
+        x = L.tensor([1.0, -2.0], requires_grad=True)
+        y = Cube.apply(x, 2.0)
+        y.sum().backward()
+        return repr(y).split(", grad_fn")[0], type(y.grad_fn).__name__, repr(x.grad), \
+            y.grad_fn.needs_input_grad
+    assert run(torch) == run(torchlike)
+
+
+def test_custom_function_setup_context():
+    def run(L):
+        class Mul(L.autograd.Function):
+            @staticmethod
+            def forward(x, y):
+                return x * y
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(*inputs)
+
+            @staticmethod
+            def backward(ctx, g):
+                x, y = ctx.saved_tensors
+                return g * y, g * x
+        x = L.tensor([2.0], requires_grad=True)
+        y = L.tensor([5.0], requires_grad=True)
+        Mul.apply(x, y).sum().backward()
+        return repr(x.grad), repr(y.grad)
+    assert run(torch) == run(torchlike)
+
+
+def test_grad_modes():
+    def run(L):
+        x = L.ones(2, requires_grad=True)
+        out = []
+        with L.no_grad():
+            out.append((x * 2).requires_grad)
+            with L.enable_grad():
+                out.append((x * 2).requires_grad)
+        with L.set_grad_enabled(False):
+            out.append(L.is_grad_enabled())
+        out.append(L.is_grad_enabled())
+        with L.inference_mode():
+            out.append((x * 2).requires_grad)
+
+        @L.no_grad()
+        def f():
+            return L.is_grad_enabled()
+        out.append(f())
+        out.append(L.is_grad_enabled())
+        return out
+    assert run(torch) == run(torchlike)
+
+
+def test_data_and_detach_share_values():
+    def run(L):
+        w = L.ones(3, requires_grad=True)
+        w.data.mul_(3)
+        d = w.detach()
+        d.add_(1)
+        return repr(w), w._version, d._version, w.is_leaf, d.requires_grad
+    assert run(torch) == run(torchlike)
+
+
+def test_seed_while_loop_graph_depth():
+    # A long chain (deep graph) must not hit recursion limits.
+    def run(L):
+        x = L.tensor([1e-3, 2e-3], requires_grad=True)
+        y = x * 1.0
+        for _ in range(3000):
+            y = y * 1.001
+        y.sum().backward()
+        return x.grad.tolist()
+    t, lk = run(torch), run(torchlike)
+    np.testing.assert_allclose(lk, t, rtol=1e-4)
+
+
+def test_nonleaf_grad_access_warns():
+    for L in LIBS:
+        x = L.ones(2, requires_grad=True)
+        y = x * 2
+        with pytest.warns(UserWarning, match="non-leaf Tensor"):
+            assert y.grad is None
+
+
+def test_detach_and_requires_grad_flags():
+    def run(L):
+        x = L.ones(2, requires_grad=True)
+        y = x * 2
+        z = y.detach()
+        return (y.is_leaf, z.is_leaf, z.requires_grad, y.requires_grad, x.grad_fn,
+                repr(z), repr(x.detach().requires_grad_()))
+    assert run(torch) == run(torchlike)
