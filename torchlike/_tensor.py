@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import _device
+from . import _storage
 from . import _tensor_str
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad
@@ -22,7 +23,8 @@ class Tensor:
     """torch.Tensor."""
 
     __slots__ = ("_data", "_rg", "_grad_fn", "_output_nr", "_grad", "_accum", "_hooks",
-                 "_retains_grad", "_vc", "_aliases", "__dict__", "__weakref__")
+                 "_retains_grad", "_vc", "_base", "_view", "_views", "_idx", "__dict__",
+                 "__weakref__")
     __array_priority__ = 1000  # numpy defers `ndarray op Tensor` to us
 
     def __new__(cls, *args, **kwargs):
@@ -157,13 +159,14 @@ class Tensor:
     @property
     def data(self) -> "Tensor":
         out = _wrap(self._data)
-        out._vc = [self._vc[0]]  # .data gets its own version counter, as in torch
-        _alias(self, out)
+        _storage.link(self, out, share_version=False)  # .data has its own version counter
         return out
 
     @data.setter
     def data(self, value: "Tensor") -> None:
         self._data = value._data
+        if self._views:
+            _storage.refresh(self)
 
     def _edge(self):
         """This tensor's (node, output_nr) for the next_functions of a node that uses it."""
@@ -176,9 +179,11 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         out = _wrap(self._data)
-        out._vc = self._vc
-        _alias(self, out)
+        _storage.link(self, out)
         return out
+
+    def _is_view(self) -> bool:
+        return self._base is not None
 
     def detach_(self) -> "Tensor":
         self._grad_fn, self._rg, self._output_nr = None, False, 0
@@ -234,13 +239,11 @@ class Tensor:
     # ---- writes ---------------------------------------------------------------------------
     def _set_data(self, data) -> None:
         """Replace the values in place: bump the version, update tensors sharing storage."""
-        self._data = data
-        self._vc[0] += 1
-        if self._aliases is not None:
-            for r in self._aliases:
-                t = r()
-                if t is not None and t is not self:
-                    t._data = data
+        if self._base is None and self._views is None:
+            self._data = data
+            self._vc[0] += 1
+        else:
+            _storage.write(self, data)
 
     # ---- conversions ----------------------------------------------------------------------
     def numpy(self, force: bool = False) -> np.ndarray:
@@ -460,7 +463,7 @@ def _init(t: Tensor, data) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     t._vc = [0]
-    t._aliases = None
+    t._base = t._view = t._views = t._idx = None
     return t
 
 
@@ -479,7 +482,7 @@ def _wrap(data) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     t._vc = [0]
-    t._aliases = None
+    t._base = t._view = t._views = t._idx = None
     return t
 
 
@@ -487,21 +490,21 @@ def _rebuild(values, requires_grad):
     return _wrap(jnp.asarray(values)).requires_grad_(requires_grad)
 
 
-def _alias(a: Tensor, b: Tensor) -> None:
-    """Make a and b share storage: an in-place write to one is seen by the other."""
-    group = a._aliases
-    if group is None:
-        group = a._aliases = [weakref.ref(a)]
-    group.append(weakref.ref(b))
-    b._aliases = group
-    if len(group) > 64:  # drop dead references now and then
-        group[:] = [r for r in group if r() is not None]
-
-
 def _check_inplace(self: Tensor, result: Tensor) -> None:
-    if self._grad_fn is None and self._rg and grad_mode._enabled[0]:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+    if grad_mode._enabled[0]:
+        if self._grad_fn is None and self._rg:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        base = self._base
+        # .data / detach() are identity aliases outside autograd: writes through them are fine.
+        if base is not None and self._view is not None and (base._rg or result._rg):
+            if base._grad_fn is None and base._rg:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.")
+            from ._errors import NotImplementedOp
+            raise NotImplementedOp("in-place operation on a view of a tensor that requires "
+                                   "grad (torch rebases the base's history with CopySlices) is "
+                                   "not implemented in torchlike; clone() the view first")
     src, dst = result.dtype, self.dtype
     if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
         raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "

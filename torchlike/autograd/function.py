@@ -110,7 +110,6 @@ class Function(metaclass=_FunctionMeta):
             if isinstance(o, Tensor):
                 if any(o is t for t in tensors):
                     o = o.detach()  # an input returned as-is becomes a new output of this node
-                    o._aliases = None
                 if id(o) not in non_diff and o.dtype.kind in "fc":
                     o._grad_fn, o._output_nr, o._rg = ctx, i, True
             results.append(o)

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
+from .. import _storage
 from .._tensor import Tensor, _check_inplace, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import node_class
@@ -225,6 +226,9 @@ def run(op: Op, operands: tuple, statics: tuple = ()):
         outs = (res,)
     else:
         outs = res = tuple(_wrap(o) for o in out)
+    if op.view:
+        for j, t in enumerate(outs):
+            _storage.link(operands[0], t, (k, args, j))
     if op.grad_fn is not None and grad_mode._enabled[0]:
         diff = tuple([i for i, o in enumerate(operands) if isinstance(o, Tensor) and o._rg])
         if diff:

@@ -1,0 +1,98 @@
+"""Storage sharing on immutable jax arrays: views, aliases and in-place writes.
+
+A view (the result of an op registered with view=True, or `.data` / `detach()`) keeps `_base`
+(the tensor owning the storage) and `_view` = (parent, kernel, args, output index), the op that
+made it. Nothing is copied when a view is made. When a write happens:
+- on a base: its array is replaced and each live view re-reads its elements from it;
+- on a view: the view's flat positions in the base are found once by running the view chain
+  on an index array (`arange(base.numel())` shaped like the base) and cached; the new values
+  are scattered into the base with `.at[positions].set` (no full copy of the base's values on
+  the host), then every live view of the base is refreshed.
+Views share the base's version counter (`_version`), except `.data`, which has its own.
+"""
+from __future__ import annotations
+
+import weakref
+
+import jax
+import jax.numpy as jnp
+
+_gather = jax.jit(lambda base, idx: base.reshape(-1)[idx])
+_scatter = jax.jit(lambda base, idx, vals: base.reshape(-1).at[idx.reshape(-1)].set(
+    vals.reshape(-1).astype(base.dtype)).reshape(base.shape))
+
+_EXPANDED = ("unsupported operation: more than one element of the written-to tensor refers to "
+             "a single memory location. Please clone() the tensor before performing the "
+             "operation.")
+
+
+def link(base_src, view, node_info=None, share_version: bool = True) -> None:
+    """Make `view` a view of `base_src` (itself possibly a view). node_info: (kernel, args, j)
+    of the op that made it, or None for an identity alias."""
+    base = base_src._base if base_src._base is not None else base_src
+    view._base = base
+    view._view = None if node_info is None else (base_src, *node_info)
+    if share_version:
+        view._vc = base._vc
+    views = base._views
+    if views is None:
+        views = base._views = []
+    elif len(views) >= 32:
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(view))
+
+
+def index_map(t):
+    """Flat positions in t's base of each of t's elements (cached on t)."""
+    if t._idx is not None:
+        return t._idx
+    base = t._base
+    if t._view is None:
+        idx = jnp.arange(base._data.size, dtype=jnp.int64).reshape(base._data.shape)
+    else:
+        src, kernel, args, j = t._view
+        src_idx = index_map(src) if src._base is not None else \
+            jnp.arange(src._data.size, dtype=jnp.int64).reshape(src._data.shape)
+        out = kernel.op.body(src_idx, *args[1:], **dict(kernel.key[2]))
+        idx = out[j] if isinstance(out, (tuple, list)) else out
+    t._idx = idx
+    return idx
+
+
+def _expanded(t) -> bool:
+    while t._base is not None and t._view is not None:
+        if t._view[1].op.name == "expand":
+            return True
+        t = t._view[0]
+    return False
+
+
+def write(t, data) -> None:
+    """Replace t's values in place, keeping its base and every other view in sync."""
+    base = t._base
+    if base is None:
+        t._data = data
+        t._vc[0] += 1
+        if t._views:
+            refresh(t)
+        return
+    if t._view is None:  # identity alias (.data, detach)
+        base._data = data
+    else:
+        if _expanded(t):
+            raise RuntimeError(_EXPANDED)
+        base._data = _scatter(base._data, index_map(t), data)
+    t._vc[0] += 1  # shared with the base, except for .data (its own counter, as in torch)
+    refresh(base)
+
+
+def refresh(base) -> None:
+    """Re-read every live view of `base` from its (new) array."""
+    live = []
+    for r in base._views:
+        v = r()
+        if v is None:
+            continue
+        live.append(r)
+        v._data = base._data if v._view is None else _gather(base._data, index_map(v))
+    base._views = live
