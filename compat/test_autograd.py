@@ -284,3 +284,30 @@ def test_detach_and_requires_grad_flags():
         return (y.is_leaf, z.is_leaf, z.requires_grad, y.requires_grad, x.grad_fn,
                 repr(z), repr(x.detach().requires_grad_()))
     assert run(torch) == run(torchlike)
+
+
+@pytest.mark.parametrize("case", ["nonleaf_mul", "leaf_no_grad", "linear_ok", "out_untouched"])
+def test_modified_by_inplace_operation(case):
+    def run(L):
+        x = L.ones(3, requires_grad=True)
+        y = x * 2
+        if case == "nonleaf_mul":
+            z = y * y
+            y.mul_(2)
+        elif case == "leaf_no_grad":
+            z = x * x
+            with L.no_grad():
+                x.add_(1)
+        elif case == "linear_ok":      # add saves no tensors: modifying its input is fine
+            z = y + 1
+            y.mul_(2)
+        else:                          # the modified tensor is not one the node saved
+            z = y * 3
+            w = z * 1
+            w.add_(1)
+        try:
+            z.sum().backward()
+        except RuntimeError as e:
+            return "error", str(e)
+        return "ok", repr(x.grad)
+    assert run(torch) == run(torchlike)

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from . import grad_mode
-from .graph import _FREED, AccumulateGrad
+from .graph import AccumulateGrad
 
 
 def topo_order(roots) -> list:
@@ -114,8 +114,8 @@ def _fusable(order) -> bool:
         if isinstance(n, AccumulateGrad):
             if n.variable._hooks is not None:
                 return False
-        elif n._freed:
-            raise RuntimeError(_FREED)
+        else:
+            n.check_alive()
     return True
 
 

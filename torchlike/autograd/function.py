@@ -37,6 +37,7 @@ class BackwardCFunction(FunctionCtx, Node):
         self._freed = False
         self.metadata = {}
         self.next_functions = ()
+        self.saved_versions = None
 
     def release(self) -> None:
         self._freed = True

@@ -5,6 +5,8 @@ operands need gradients (`diff`), and `next_functions` (torch's edges: (node, ou
 """
 from __future__ import annotations
 
+import re
+
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the graph "
           "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
@@ -16,7 +18,7 @@ class Node:
     """Base of every grad_fn class; `type(node).__name__` is torch's name (AddBackward0...)."""
 
     __slots__ = ("kernel", "args", "inputs", "diff", "next_functions", "out_meta", "_hooks",
-                 "_pre_hooks", "_freed", "metadata", "__weakref__")
+                 "_pre_hooks", "_freed", "metadata", "saved_versions", "__weakref__")
     fusable = True  # plain op nodes run inside the fused, cached backward
 
     def __init__(self, kernel, args, inputs, diff, next_functions, out_meta):
@@ -30,6 +32,7 @@ class Node:
         self._pre_hooks = None
         self._freed = False
         self.metadata = {}
+        self.saved_versions = None  # ((version counter, version at record, tensor or None), ...)
 
     def name(self) -> str:
         return type(self).__name__
@@ -54,6 +57,10 @@ class Node:
     def check_alive(self) -> None:
         if self._freed:
             raise RuntimeError(_FREED)
+        if self.saved_versions is not None:
+            for vc, version, t in self.saved_versions:
+                if vc[0] != version:
+                    raise RuntimeError(_modified(self, vc[0], version, t))
 
     def release(self) -> None:
         """Free what torch would free after backward without retain_graph."""
@@ -61,6 +68,30 @@ class Node:
             self._freed = True
             self.args = None
             self.inputs = None
+            self.saved_versions = None
+
+
+def _modified(node, now, then, t) -> str:
+    """torch's text for a saved tensor changed in place before backward."""
+    from .._tensor import _TYPE_NAMES
+    if t is None:  # the node's own output
+        shape, dt = node.out_meta[0]
+        from .. import _dtype as D
+        kind, owner = _TYPE_NAMES[D.from_np(dt).name], f", which is output 0 of {_op(node)},"
+    else:
+        shape, kind = t._data.shape, _TYPE_NAMES[t.dtype.name]
+        fn = t._grad_fn
+        owner = "" if fn is None else f", which is output {t._output_nr} of {_op(fn)},"
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{kind} [{', '.join(map(str, shape))}]]{owner} is at version "
+            f"{now}; expected version {then} instead. Hint: enable anomaly detection to find the "
+            "operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _op(node) -> str:
+    # torch names the forward op here: "Mul" for MulBackward0
+    return re.sub(r"Backward\d*$", "", node.name())
 
 
 class AccumulateGrad(Node):
@@ -72,6 +103,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
+        self.saved_versions = None
         self._hooks = None
         self._pre_hooks = None
         self._freed = False

@@ -31,7 +31,9 @@ class Op:
         self.rule = rule          # callable(op, operands, statics) -> (compute, result)
         self.promote = promote    # operand positions that take part in promotion (None: all)
         self.nout = nout
-        self.saves = saves        # torch saves operand values (second backward then fails)
+        self.saves = saves        # what torch saves for backward: True (the tensor operands),
+        #                           "out" (the result), False (nothing): decides the "second
+        #                           backward" and "modified by an inplace operation" errors
         self.edges = edges        # "tensors": one next_functions edge per tensor operand;
         #                           n: the first n operands all get one ((None, 0) if a number)
         #                           (i, j, ...): exactly the operands at those positions
@@ -257,6 +259,12 @@ def _record(op, k, operands, args, diff, outs, statics, pattern):
                    else (None, 0) for i in k.edge_pos])
     meta = tuple([(t._data.shape, t._data.dtype) for t in outs])
     node = node_class(name)(k, args, operands, diff, edges, meta)
+    saves = op.saves
+    if saves is True:
+        node.saved_versions = tuple([(o._vc, o._vc[0], o) for o in operands
+                                     if isinstance(o, Tensor)])
+    elif saves == "out":
+        node.saved_versions = ((outs[0]._vc, outs[0]._vc[0], None),)
     for j, t in enumerate(outs):
         if t._data.dtype.kind in "fcV":  # floating / complex (bfloat16 shows as 'V')
             t._grad_fn = node

@@ -1,13 +1,19 @@
-"""Shape ops: view/reshape, transpose/permute, squeeze/unsqueeze, cat/stack, expand, split,
-clone, flip, repeat. Views record with torch's names (ViewBackward0, TransposeBackward0...)."""
+"""View ops: view/reshape/flatten, transpose/permute/movedim, squeeze/unsqueeze, expand and
+broadcasting, unbind/split/chunk/tensor_split, diagonal, unfold, clone. Every op whose torch
+result is a view is registered with view=True; grad_fn names are torch's."""
 from __future__ import annotations
 
+import builtins
 import math
+import warnings
 
 import jax.numpy as jnp
+from jax import lax
 
-from .._tensor import Size, _wrap_dim
-from ._bind import public
+from .. import _dtype as D
+from .._tensor import _SHORT, _TYPE_NAMES, Size, Tensor, _wrap, _wrap_dim
+from ..autograd import grad_mode
+from ._bind import method_only, public
 from ._registry import op, run
 
 
@@ -17,13 +23,22 @@ def _shape_arg(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def _infer_shape(name, shape, numel) -> tuple:
+def _infer_shape(shape, numel) -> tuple:
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = math.prod(s for s in shape if s != -1)
     if neg:
-        if known == 0 or numel % known:
+        if known == 0:
+            if numel == 0:
+                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape "
+                                   f"{list(shape)} because the unspecified dimension size -1 "
+                                   "can be any value and is ambiguous")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
     elif known != numel:
@@ -31,29 +46,77 @@ def _infer_shape(name, shape, numel) -> tuple:
     return shape
 
 
-_view = op("view", "ViewBackward0", dtypes="same", saves=False)(
-    lambda a, shape: jnp.reshape(a, shape))
+def _meta_inplace(self, res):
+    """In-place metadata ops (t_, squeeze_, ...): self takes the new shape and grad_fn."""
+    if self._grad_fn is None and self._rg and grad_mode._enabled[0]:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    if self._aliases is not None:
+        # The alias group shares values of one shape; a reshaped member must leave it.
+        self._aliases[:] = [r for r in self._aliases if r() is not self]
+        self._aliases = None
+    self._data = res._data
+    self._vc[0] += 1
+    if res._grad_fn is not None:
+        self._grad_fn, self._output_nr, self._rg = res._grad_fn, res._output_nr, True
+    return self
 
 
-@public(function=False)
-def view(input, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
-        return input.to(shape[0])  # view(dtype)
-    return run(_view, (input,), (("shape", _infer_shape("view", _shape_arg(shape),
-                                                        input.numel())),))
+def _view_op(name, grad_fn, body, inplace_name=None):
+    """A view op and (optionally) its in-place metadata twin (torch's ...Backward1 names)."""
+    o = op(name, grad_fn, dtypes="same", saves=False, view=True)(body)
+    io = None
+    if inplace_name:
+        io = op(name + "_", inplace_name, dtypes="same", saves=False, view=True)(body)
+    return o, io
+
+
+# ---- view / reshape ----------------------------------------------------------------------
+_view, _ = _view_op("view", "ViewBackward0", lambda a, shape: jnp.reshape(a, shape))
+
+
+def _view_dtype(input, dtype):
+    """view(dtype): reinterpret the bits (no gradient, as in torch)."""
+    dt = D.to_dtype(dtype)
+    src = input.dtype
+    a = input._data
+    if dt.itemsize == src.itemsize:
+        return _wrap(lax.bitcast_convert_type(a, dt.np) if dt is not src else a)
+    what = f"to view {_SHORT[src.name]} as {_SHORT[dt.name]} (different element sizes)"
+    if a.ndim == 0:
+        raise RuntimeError(f"self.dim() cannot be 0 {what}")
+    if dt.itemsize < src.itemsize:
+        out = lax.bitcast_convert_type(a, dt.np)  # adds a trailing dim of the size ratio
+        return _wrap(out.reshape(a.shape[:-1] + (-1,)))
+    ratio = dt.itemsize // src.itemsize
+    if a.shape[-1] % ratio:
+        raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got "
+                           f"{a.shape[-1]}")
+    a = a.reshape(a.shape[:-1] + (a.shape[-1] // ratio, ratio))
+    return _wrap(lax.bitcast_convert_type(a, dt.np))
+
+
+@method_only("view")
+def view(input, *shape, dtype=None):
+    if dtype is not None or (len(shape) == 1 and isinstance(shape[0], (D.dtype, type))):
+        return _view_dtype(input, dtype if dtype is not None else shape[0])
+    shape = _infer_shape(_shape_arg(shape), input.numel())
+    return run(_view, (input,), (("shape", shape),))
 
 
 @public()
 def reshape(input, *shape):
+    # Strides are not tracked, so every reshape is a view (torch: ViewBackward0 when it can
+    # view, UnsafeViewBackward0 after a copy of a non-contiguous input).
     return view(input, *shape)
 
 
-@public(function=False)
+@method_only("view_as")
 def view_as(input, other):
     return view(input, other.shape)
 
 
-@public(function=False)
+@method_only("reshape_as")
 def reshape_as(input, other):
     return view(input, other.shape)
 
@@ -67,36 +130,78 @@ def flatten(input, start_dim=0, end_dim=-1):
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return input
-    shp = input.shape
+    shp = tuple(input.shape)
     return view(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
+
+
+@public()
+def ravel(input):
+    return input if input.ndim == 1 else view(input, -1)
 
 
 @public()
 def unflatten(input, dim, sizes):
     d = _wrap_dim(dim, input.ndim)
-    sizes = _infer_shape("unflatten", tuple(sizes), input.shape[d])
-    return view(input, input.shape[:d] + sizes + input.shape[d + 1:])
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = input.shape[d]
+    if -1 in sizes:
+        sizes = _infer_shape(sizes, n)
+    elif math.prod(sizes) != n:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({n}) in the input tensor")
+    return view(input, tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1:]))
 
 
-_transpose = op("transpose", "TransposeBackward0", dtypes="same", saves=False)(
-    lambda a, d0, d1: jnp.swapaxes(a, d0, d1))
-_t = op("t", "TBackward0", dtypes="same", saves=False)(lambda a: a.T)
-_permute = op("permute", "PermuteBackward0", dtypes="same", saves=False)(
-    lambda a, dims: jnp.transpose(a, dims))
+# ---- transpose / permute -----------------------------------------------------------------
+_transpose, _transpose_ = _view_op("transpose", "TransposeBackward0",
+                                   lambda a, d0, d1: jnp.swapaxes(a, d0, d1),
+                                   "TransposeBackward1")
+_t, _t_ = _view_op("t", "TBackward0", lambda a: a.T, "TBackward1")
+_permute, _ = _view_op("permute", "PermuteBackward0", lambda a, dims: jnp.transpose(a, dims))
+
+
+def _transpose_args(input, dim0, dim1):
+    n = input.ndim
+    return (("d0", _wrap_dim(dim0, n)), ("d1", _wrap_dim(dim1, n)))
 
 
 @public("transpose", "swapaxes", "swapdims")
 def transpose(input, dim0, dim1):
-    n = input.ndim
-    return run(_transpose, (input,), (("d0", _wrap_dim(dim0, n)), ("d1", _wrap_dim(dim1, n))))
+    return run(_transpose, (input,), _transpose_args(input, dim0, dim1))
+
+
+@method_only("transpose_", "swapaxes_", "swapdims_")
+def transpose_(input, dim0, dim1):
+    return _meta_inplace(input, run(_transpose_, (input,), _transpose_args(input, dim0, dim1)))
+
+
+def _check_t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{input.ndim}D")
 
 
 @public()
 def t(input):
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{input.ndim}D")
+    _check_t(input)
     return run(_t, (input,))
+
+
+@method_only("t_")
+def t_(input):
+    _check_t(input)
+    return _meta_inplace(input, run(_t_, (input,)))
+
+
+@public()
+def adjoint(input):
+    if input.ndim < 2:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {input.ndim}-D tensor.")
+    out = transpose(input, -2, -1)
+    return out.conj() if input.is_complex() else out
 
 
 @public()
@@ -106,53 +211,80 @@ def permute(input, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
                            f"input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}")
-    return run(_permute, (input,), (("dims", tuple(_wrap_dim(d, input.ndim) for d in dims)),))
+    dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return run(_permute, (input,), (("dims", dims),))
 
 
-@public()
+@public("movedim", "moveaxis")
 def movedim(input, source, destination):
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} "
+                           "dims)")
     n = input.ndim
-    src = [_wrap_dim(s, n) for s in src]
-    dst = [_wrap_dim(d, n) for d in dst]
-    order = [i for i in range(n) if i not in src]
-    for d, s in sorted(zip(dst, src)):
+    src_w = [_wrap_dim(s, n) for s in src]
+    dst_w = [_wrap_dim(d, n) for d in dst]
+    for name, lst, w in (("source", src, src_w), ("destination", dst, dst_w)):
+        if len(set(w)) != len(w):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({lst})")
+    order = [i for i in range(n) if i not in src_w]
+    for d, s in sorted(zip(dst_w, src_w)):
         order.insert(d, s)
     return permute(input, order)
 
 
-public("moveaxis")(movedim)
-
-
 def _T(self):
-    return self if self.ndim < 2 else permute(self, tuple(range(self.ndim - 1, -1, -1)))
+    if self.ndim != 2:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                      "shape is deprecated and it will throw an error in a future release. "
+                      "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
+                      "arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+                      UserWarning, stacklevel=2)
+    return permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 
 def _mT(self):
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {self.ndim}-D tensor.")
     return transpose(self, -2, -1)
 
 
-_squeeze_all = op("squeeze", "SqueezeBackward0", dtypes="same", saves=False)(jnp.squeeze)
-_squeeze_dim = op("squeeze_dim", "SqueezeBackward1", dtypes="same", saves=False)(
-    lambda a, dim: jnp.squeeze(a, dim))
-_squeeze_dims = op("squeeze_dims", "SqueezeBackward2", dtypes="same", saves=False)(
-    lambda a, dim: jnp.squeeze(a, dim))
-_unsqueeze = op("unsqueeze", "UnsqueezeBackward0", dtypes="same", saves=False)(
-    lambda a, dim: jnp.expand_dims(a, dim))
+# ---- squeeze / unsqueeze -----------------------------------------------------------------
+_sq_all, _sq_all_ = _view_op("squeeze", "SqueezeBackward0", jnp.squeeze, "SqueezeBackward3")
+_sq_dim, _sq_dim_ = _view_op("squeeze_dim", "SqueezeBackward1",
+                             lambda a, dim: jnp.squeeze(a, dim), "SqueezeBackward4")
+_sq_dims, _sq_dims_ = _view_op("squeeze_dims", "SqueezeBackward2",
+                               lambda a, dim: jnp.squeeze(a, dim), "SqueezeBackward5")
+_unsqueeze, _unsqueeze_ = _view_op("unsqueeze", "UnsqueezeBackward0",
+                                   lambda a, dim: jnp.expand_dims(a, dim), "UnsqueezeBackward1")
+
+
+def _squeeze(input, dim, ops):
+    if dim is None:
+        return run(ops[0], (input,))
+    shape = input.shape
+    if isinstance(dim, int):
+        d = _wrap_dim(dim, input.ndim)
+        keep = input.ndim == 0 or shape[d] != 1
+        return run(ops[1], (input,), (("dim", () if keep else (d,)),))
+    ds = tuple(_wrap_dim(d, input.ndim) for d in dim)
+    return run(ops[2], (input,),
+               (("dim", tuple(sorted({d for d in ds if input.ndim and shape[d] == 1}))),))
 
 
 @public()
 def squeeze(input, dim=None):
-    if dim is None:
-        return run(_squeeze_all, (input,))
-    if isinstance(dim, int):
-        d = _wrap_dim(dim, input.ndim)
-        keep = input.ndim == 0 or input.shape[d] != 1
-        return run(_squeeze_dim, (input,), (("dim", () if keep else (d,)),))
-    ds = tuple(_wrap_dim(d, input.ndim) for d in dim)
-    return run(_squeeze_dims, (input,),
-               (("dim", tuple(d for d in ds if input.ndim and input.shape[d] == 1)),))
+    return _squeeze(input, dim, (_sq_all, _sq_dim, _sq_dims))
+
+
+@method_only("squeeze_")
+def squeeze_(input, dim=None):
+    return _meta_inplace(input, _squeeze(input, dim, (_sq_all_, _sq_dim_, _sq_dims_)))
 
 
 @public()
@@ -160,18 +292,23 @@ def unsqueeze(input, dim):
     return run(_unsqueeze, (input,), (("dim", _wrap_dim(dim, input.ndim + 1)),))
 
 
-_expand = op("expand", "ExpandBackward0", dtypes="same", saves=False)(
-    lambda a, shape: jnp.broadcast_to(a, shape))
+@method_only("unsqueeze_")
+def unsqueeze_(input, dim):
+    res = run(_unsqueeze_, (input,), (("dim", _wrap_dim(dim, input.ndim + 1)),))
+    return _meta_inplace(input, res)
 
 
-@public(function=False)
-def expand(input, *sizes):
-    sizes = _shape_arg(sizes)
+# ---- expand / broadcast ------------------------------------------------------------------
+_expand, _ = _view_op("expand", "ExpandBackward0", lambda a, shape: jnp.broadcast_to(a, shape))
+
+
+def _expanded_shape(input, sizes) -> tuple:
     n = len(sizes) - input.ndim
     if n < 0:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}"
-                           f"): the number of sizes provided ({len(sizes)}) must be greater or "
-                           f"equal to the number of dimensions in the tensor ({input.ndim})")
+        raise RuntimeError(f"expand({_TYPE_NAMES[input.dtype.name]}{{{list(input.shape)}}}, "
+                           f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) "
+                           f"must be greater or equal to the number of dimensions in the tensor "
+                           f"({input.ndim})")
     shape = []
     for i, s in enumerate(sizes):
         cur = input.shape[i - n] if i >= n else 1
@@ -185,10 +322,16 @@ def expand(input, *sizes):
                                f"size ({cur}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(input.shape)}")
         shape.append(s)
-    return run(_expand, (input,), (("shape", tuple(shape)),))
+    return tuple(shape)
 
 
-@public(function=False)
+@method_only("expand")
+def expand(input, *sizes):
+    shape = _expanded_shape(input, _shape_arg(sizes))
+    return run(_expand, (input,), (("shape", shape),))
+
+
+@method_only("expand_as")
 def expand_as(input, other):
     return expand(input, other.shape)
 
@@ -198,107 +341,213 @@ def broadcast_to(input, size):
     return expand(input, size)
 
 
+def broadcast_shape(*shapes) -> tuple:
+    """torch's broadcast of shapes, with its error wording."""
+    out: list = []
+    for s in shapes:
+        s = tuple(s)
+        if len(s) > len(out):
+            out = [1] * (len(s) - len(out)) + out
+        for i in range(1, len(s) + 1):
+            a, b = out[-i], s[-i]
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                                   f"({b}) at non-singleton dimension {len(out) - i}")
+            if a == 1:
+                out[-i] = b
+    return tuple(out)
+
+
 @public(method=False)
 def broadcast_tensors(*tensors):
-    shape = jnp.broadcast_shapes(*[t.shape for t in tensors])
-    return tuple(expand(t, shape) for t in tensors)
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shape(*[t.shape for t in tensors])
+    return tuple(t if tuple(t.shape) == shape else expand(t, shape) for t in tensors)
 
 
 @public(method=False)
 def broadcast_shapes(*shapes):
-    return Size(jnp.broadcast_shapes(*[tuple(s) if not isinstance(s, int) else (s,)
-                                       for s in shapes]))
+    try:
+        return Size(broadcast_shape(*[(s,) if isinstance(s, int) else tuple(s)
+                                      for s in shapes]))
+    except RuntimeError:
+        raise RuntimeError("shape mismatch: objects cannot be broadcast to a single "
+                           "shape") from None
 
 
-_cat = op("cat", "CatBackward0", saves=False)(lambda *xs, dim: jnp.concatenate(xs, axis=dim))
-_stack = op("stack", "StackBackward0", saves=False)(lambda *xs, dim: jnp.stack(xs, axis=dim))
-
-
-@public("cat", "concat", "concatenate", method=False)
-def cat(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    live = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
-    d = _wrap_dim(dim, live[0].ndim)
-    ref = live[0]
-    for i, t in enumerate(live[1:], 1):
-        if t.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} "
-                               f"and {t.ndim}")
-        for j in range(ref.ndim):
-            if j != d and t.shape[j] != ref.shape[j]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {ref.shape[j]} but got size {t.shape[j]} "
-                                   f"for tensor number {i} in the list.")
-    return run(_cat, tuple(live), (("dim", d),))
-
-
-@public(method=False)
-def stack(tensors, dim=0, *, out=None):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    for i, t in enumerate(tensors[1:], 1):
-        if t.shape != tensors[0].shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at "
-                               f"entry {i}")
-    return run(_stack, tuple(tensors), (("dim", _wrap_dim(dim, tensors[0].ndim + 1)),))
-
-
-@public(method=False)
-def hstack(tensors, *, out=None):
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
-
-
-@public(method=False)
-def vstack(tensors, *, out=None):
-    return cat([t if t.ndim >= 2 else view(t, 1, -1) for t in tensors], 0)
-
-
-@public(method=False)
-def dstack(tensors, *, out=None):
-    ts = [t.view(1, -1, 1) if t.ndim == 1 else t.unsqueeze(-1) if t.ndim == 2 else t
-          for t in tensors]
-    return cat(ts, 2)
-
-
-_unbind = op("unbind", "UnbindBackward0", saves=False, nout=-1)(
+# ---- unbind / split / chunk ---------------------------------------------------------------
+_unbind = op("unbind", "UnbindBackward0", saves=False, nout=-1, view=True)(
     lambda a, dim: tuple(jnp.moveaxis(a, dim, 0)))
 
 
 @public()
 def unbind(input, dim=0):
-    return tuple(run(_unbind, (input,), (("dim", _wrap_dim(dim, input.ndim)),)))
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = _wrap_dim(dim, input.ndim)
+    if input.shape[d] == 0:
+        return ()
+    return tuple(run(_unbind, (input,), (("dim", d),)))
 
 
-_split = op("split", "SplitBackward0", saves=False, nout=-1)(
+_split = op("split", "SplitBackward0", saves=False, nout=-1, view=True)(
     lambda a, sections, dim: tuple(jnp.split(a, sections, axis=dim)))
-_split_sizes = op("split_with_sizes", "SplitWithSizesBackward0", saves=False, nout=-1)(
-    lambda a, sections, dim: tuple(jnp.split(a, sections, axis=dim)))
+_split_sizes = op("split_with_sizes", "SplitWithSizesBackward0", saves=False, nout=-1,
+                  view=True)(lambda a, sections, dim: tuple(jnp.split(a, sections, axis=dim)))
+
+
+def _bounds(sizes) -> tuple:
+    out, acc = [], 0
+    for s in sizes[:-1]:
+        acc += s
+        out.append(acc)
+    return tuple(out)
 
 
 @public()
 def split(tensor, split_size_or_sections, dim=0):
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, tensor.ndim)
     n = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={step}")
+        if step == 0 and n != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
         bounds = tuple(range(step, n, step)) if step > 0 else ()
         return tuple(run(_split, (tensor,), (("sections", bounds), ("dim", d))))
-    sizes = list(split_size_or_sections)
-    if sum(sizes) != n:
+    return split_with_sizes(tensor, split_size_or_sections, d)
+
+
+@public()
+def split_with_sizes(input, split_sizes, dim=0):
+    d = _wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    sizes = [int(s) for s in split_sizes]
+    for s in sizes:
+        if s < 0:
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={sizes}")
+    if builtins.sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                            f"tensor's size at dimension {d}), but got split_sizes={sizes}")
-    bounds = tuple(int(x) for x in jnp.cumsum(jnp.array(sizes))[:-1].tolist())
-    return tuple(run(_split_sizes, (tensor,), (("sections", bounds), ("dim", d))))
+    return tuple(run(_split_sizes, (input,), (("sections", _bounds(sizes)), ("dim", d))))
 
 
 @public()
 def chunk(input, chunks, dim=0):
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[_wrap_dim(dim, input.ndim)]
-    return split(input, max(-(-n // chunks), 1), dim)
+    return split(input, -(-n // chunks), dim)
+
+
+@public()
+def tensor_split(input, indices_or_sections, dim=0):
+    """Pieces are slices of the input (SliceBackward0), as in torch."""
+    from .indexing import slice_dim
+    if input.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
+    d = _wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        if ios.dtype.kind not in "iu":
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have "
+                               f"integer dtype, but got {ios.dtype}")
+        if ios.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {ios.ndim} dims")
+        ios = ios.item() if ios.ndim == 0 else ios.tolist()
+    if isinstance(ios, int):
+        if ios <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
+        q, r = divmod(n, ios)
+        sizes = [q + 1] * r + [q] * (ios - r)
+        starts = [0]
+        for s in sizes[:-1]:
+            starts.append(starts[-1] + s)
+        cuts = list(zip(starts, [a + b for a, b in zip(starts, sizes)]))
+    else:
+        idx = [builtins.min(builtins.max(int(i) + n if i < 0 else int(i), 0), n)
+               for i in ios]
+        edges = [0] + idx + [n]
+        cuts = [(edges[k], builtins.max(edges[k], edges[k + 1])) for k in range(len(idx) + 1)]
+    return tuple(slice_dim(input, d, a, b, 1) for a, b in cuts)
+
+
+def _split_dir(name, input, ios, dim, min_dim):
+    if input.ndim < min_dim:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} dimension, "
+                           f"but got a tensor with {input.ndim} dimensions!")
+    if isinstance(ios, int) and input.shape[dim] % ios:
+        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                           f"size of the dimension {input.shape[dim]} is not divisible by the "
+                           f"split_size {ios}!")
+    return tensor_split(input, ios, dim)
+
+
+@public()
+def hsplit(input, indices_or_sections):
+    return _split_dir("hsplit", input, indices_or_sections, 0 if input.ndim == 1 else 1, 1)
+
+
+@public()
+def vsplit(input, indices_or_sections):
+    return _split_dir("vsplit", input, indices_or_sections, 0, 2)
+
+
+@public()
+def dsplit(input, indices_or_sections):
+    return _split_dir("dsplit", input, indices_or_sections, 2, 3)
+
+
+# ---- diagonal / unfold / clone -----------------------------------------------------------
+_diagonal, _ = _view_op("diagonal", "DiagonalBackward0",
+                        lambda a, offset, d1, d2: jnp.diagonal(a, offset, d1, d2))
+
+
+@public()
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    n = input.ndim
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return run(_diagonal, (input,), (("offset", int(offset)), ("d1", d1), ("d2", d2)))
+
+
+def _unfold_body(a, dim, size, step):
+    if a.ndim == 0:
+        return jnp.reshape(a, (1,))
+    n = (a.shape[dim] - size) // step + 1
+    idx = jnp.arange(n)[:, None] * step + jnp.arange(size)[None, :]
+    return jnp.moveaxis(jnp.take(a, idx, axis=dim), dim + 1, -1)
+
+
+_unfold, _ = _view_op("unfold", "UnfoldBackward0", _unfold_body)
+
+
+@method_only("unfold")
+def unfold(input, dimension, size, step):
+    d = _wrap_dim(dimension, input.ndim)
+    n = input.shape[d] if input.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is "
+                           f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return run(_unfold, (input,), (("dim", d), ("size", size), ("step", step)))
 
 
 _clone = op("clone", "CloneBackward0", dtypes="same", saves=False)(lambda a: a)
@@ -309,29 +558,5 @@ def clone(input, *, memory_format=None):
     return run(_clone, (input,))
 
 
-_flip = op("flip", "FlipBackward0", dtypes="same", saves=False)(
-    lambda a, dims: jnp.flip(a, dims))
-
-
-@public()
-def flip(input, *dims):
-    dims = _shape_arg(dims)
-    return run(_flip, (input,), (("dims", tuple(_wrap_dim(d, input.ndim) for d in dims)),))
-
-
-_repeat = op("repeat", "RepeatBackward0", dtypes="same", saves=False)(
-    lambda a, reps: jnp.tile(a, reps))
-
-
-@public(function=False)
-def repeat(input, *sizes):
-    sizes = _shape_arg(sizes)
-    if len(sizes) < input.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
-    return run(_repeat, (input,), (("reps", sizes),))
-
-
 def contiguous(input, memory_format=None):
     return input
-

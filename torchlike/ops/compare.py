@@ -1,0 +1,314 @@
+"""Pointwise comparisons, predicates, logical and bitwise ops, clamp, maximum/minimum, where;
+and the helpers the pointwise families share (torch's dtype and argument errors)."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .._tensor import Tensor, _SHORT
+from ._bind import method_only, public
+from ._registry import op, promoted, run
+
+_i = isinstance
+_NUM = (bool, int, float, complex)
+
+
+def _t(x) -> bool:
+    return _i(x, Tensor)
+
+
+def not_impl(kernel: str, dt) -> NotImplementedError:
+    """torch's error for a dtype an op has no kernel for."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_SHORT[dt.name]}\'')
+
+
+def check_other(name, x, tensor_only=False, pos=2, arg="other"):
+    """torch's TypeError for an operand of the wrong type."""
+    if _t(x) or (not tensor_only and _i(x, _NUM)):
+        return
+    raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                    f"{type(x).__name__}")
+
+
+def no_derivative(fn, name):
+    """fn with a backward that raises torch's error (grad_fn NotImplemented in torch)."""
+    @jax.custom_vjp
+    def f(*xs):
+        return fn(*xs)
+
+    def fwd(*xs):
+        return fn(*xs), None
+
+    def bwd(res, g):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    f.defvjp(fwd, bwd)
+    return f
+
+
+# ---- comparisons -------------------------------------------------------------------------
+def _compare(name, body, aliases=(), ordered=True):
+    o = op(name, None, dtypes="compare")(body)
+
+    def fn(input, other, *, out=None):
+        check_other(name, other)
+        if ordered:
+            r = promoted((input, other))
+            if r.kind == "c":
+                raise not_impl(f"{name}_cpu", r)
+        return run(o, (input, other))
+    fn.__name__ = name
+    for n in (name, *aliases):
+        public(n, inplace=True)(fn)
+    return fn
+
+
+eq = _compare("eq", jnp.equal, ordered=False)
+ne = _compare("ne", jnp.not_equal, ("not_equal",), ordered=False)
+lt = _compare("lt", jnp.less, ("less",))
+le = _compare("le", jnp.less_equal, ("less_equal",))
+gt = _compare("gt", jnp.greater, ("greater",))
+ge = _compare("ge", jnp.greater_equal, ("greater_equal",))
+
+
+def _logical(name, body):
+    o = op(name, None, dtypes="bool")(body)
+
+    def fn(input, other, *, out=None):
+        check_other(name, other, True)
+        return run(o, (input, other))
+    fn.__name__ = name
+    public(name, inplace=True)(fn)
+    return fn
+
+
+logical_and = _logical("logical_and", jnp.logical_and)
+logical_or = _logical("logical_or", jnp.logical_or)
+logical_xor = _logical("logical_xor", jnp.logical_xor)
+
+_logical_not = op("logical_not", None, dtypes="bool")(jnp.logical_not)
+
+
+@public(inplace=True)
+def logical_not(input, *, out=None):
+    return run(_logical_not, (input,))
+
+
+# ---- predicates --------------------------------------------------------------------------
+def _predicate(name, body, complex_msg=None):
+    o = op(name, None, dtypes="bool")(body)
+
+    def fn(input, *, out=None):
+        if complex_msg and input.dtype.kind == "c":
+            raise complex_msg[0](complex_msg[1])
+        return run(o, (input,))
+    fn.__name__ = name
+    public(name)(fn)
+    return fn
+
+
+isnan = _predicate("isnan", jnp.isnan)
+isinf = _predicate("isinf", jnp.isinf)
+isfinite = _predicate("isfinite", jnp.isfinite)
+isposinf = _predicate("isposinf", jnp.isposinf,
+                      (RuntimeError, "isposinf does not support complex inputs."))
+isneginf = _predicate("isneginf", jnp.isneginf,
+                      (RuntimeError, "isneginf does not support complex inputs."))
+signbit = _predicate("signbit", jnp.signbit,
+                     (NotImplementedError, "signbit is not implemented for complex tensors."))
+isreal = _predicate("isreal", lambda a: jnp.imag(a) == 0 if jnp.iscomplexobj(a)
+                    else jnp.ones(a.shape, bool))
+
+
+# ---- bitwise -----------------------------------------------------------------------------
+def _bitwise(name, body, kernel, bool_ok=True):
+    o = op(name, None)(body)
+
+    def fn(input, other, *, out=None):
+        check_other(name, other)
+        r = promoted((input, other))
+        if r.kind in "fc" or (r is D.bool and not bool_ok):
+            raise not_impl(kernel, r)
+        return run(o, (input, other))
+    fn.__name__ = name
+    public(name, inplace=True)(fn)
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and", jnp.bitwise_and, "bitwise_and_cpu")
+bitwise_or = _bitwise("bitwise_or", jnp.bitwise_or, "bitwise_or_cpu")
+bitwise_xor = _bitwise("bitwise_xor", jnp.bitwise_xor, "bitwise_xor_cpu")
+bitwise_left_shift = _bitwise("bitwise_left_shift", jnp.left_shift, "lshift_cpu", False)
+bitwise_right_shift = _bitwise("bitwise_right_shift", jnp.right_shift, "rshift_cpu", False)
+_bitwise_not = op("bitwise_not", None, dtypes="same")(
+    lambda a: jnp.logical_not(a) if a.dtype == jnp.bool_ else jnp.invert(a))
+
+
+@public(inplace=True)
+def bitwise_not(input, *, out=None):
+    if input.dtype.kind in "fc":
+        raise not_impl("bitwise_not_cpu", input.dtype)
+    return run(_bitwise_not, (input,))
+
+
+def _rshift_op(fn):
+    # `2 << t`: the Python number is the shifted value
+    return lambda self, other: fn(other, self)
+
+
+method_only("__rlshift__")(_rshift_op(bitwise_left_shift))
+method_only("__rrshift__")(_rshift_op(bitwise_right_shift))
+method_only("__ilshift__")(lambda self, other: self.bitwise_left_shift_(other))
+method_only("__irshift__")(lambda self, other: self.bitwise_right_shift_(other))
+
+
+# ---- isclose / allclose / equal ----------------------------------------------------------
+def _isclose_body(a, b, rtol, atol, equal_nan, fdt):
+    close = a == b
+    if equal_nan and jnp.issubdtype(a.dtype, jnp.inexact):
+        close = close | (jnp.isnan(a) & jnp.isnan(b))
+    if rtol == 0 and atol == 0:
+        return close
+    if a.dtype == jnp.bool_:
+        a, b = a.astype(fdt), b.astype(fdt)
+    rb = rtol * (b if jnp.issubdtype(b.dtype, jnp.inexact) else b.astype(fdt))
+    allowed = atol + jnp.abs(rb)
+    actual = jnp.abs(a - b)
+    return close | (jnp.isfinite(actual) & (actual <= allowed))
+
+
+_isclose = op("isclose", None, dtypes="bool")(_isclose_body)
+
+
+@public()
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    check_other("isclose", other, True)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{_SHORT[input.dtype.name]} did not match {_SHORT[other.dtype.name]}")
+    if input.dtype.kind == "c" and equal_nan:
+        raise RuntimeError("isclose with equal_nan=True is not supported for complex inputs.")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    return run(_isclose, (input, other), (("rtol", float(rtol)), ("atol", float(atol)),
+                                          ("equal_nan", bool(equal_nan)),
+                                          ("fdt", D.get_default_dtype().np)))
+
+
+@public()
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+_equal = op("equal", None, dtypes="bool")(lambda a, b: jnp.all(a == b))
+
+
+@public()
+def equal(input, other) -> bool:
+    check_other("equal", other, True)
+    if input.shape != other.shape:
+        return False
+    return bool(run(_equal, (input, other)))
+
+
+# ---- maximum / minimum / fmax / fmin -----------------------------------------------------
+def _extreme(name, body, grad_fn):
+    o = op(name, grad_fn)(body)
+
+    def fn(input, other, *, out=None):
+        check_other(name, other, True)
+        if promoted((input, other)).kind == "c":
+            raise RuntimeError(f"{name} not implemented for complex tensors.")
+        return run(o, (input, other))
+    fn.__name__ = name
+    public(name)(fn)
+    return fn
+
+
+# fmax/fmin: ties and a NaN `other` select `input`, as torch's FmaxBackward0 routes the grad.
+maximum = _extreme("maximum", jnp.maximum, "MaximumBackward0")
+minimum = _extreme("minimum", jnp.minimum, "MinimumBackward0")
+fmax = _extreme("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), "FmaxBackward0")
+fmin = _extreme("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), "FminBackward0")
+
+
+# ---- clamp -------------------------------------------------------------------------------
+def _clamp_body(a, lo, hi):
+    # where-selects: the gradient passes to `a` at the bounds (torch's ClampBackward), and a
+    # NaN bound gives NaN as torch's min(max(a, lo), hi) does
+    if lo is not None:
+        a = jnp.where(jnp.isnan(lo) | (a < lo), lo, a) if jnp.issubdtype(
+            jnp.result_type(lo), jnp.inexact) else jnp.where(a < lo, lo, a)
+    if hi is not None:
+        a = jnp.where(jnp.isnan(hi) | (a > hi), hi, a) if jnp.issubdtype(
+            jnp.result_type(hi), jnp.inexact) else jnp.where(a > hi, hi, a)
+    return a
+
+
+_clamp = op("clamp", "ClampBackward1")(_clamp_body)
+_clamp_t = op("clamp_tensor", "ClampBackward0", edges=3)(_clamp_body)
+_clamp_min = op("clamp_min", "ClampMinBackward0")(lambda a, lo: _clamp_body(a, lo, None))
+_clamp_min_t = op("clamp_min_tensor", "ClampMinBackward1")(
+    lambda a, lo: _clamp_body(a, lo, None))
+_clamp_max = op("clamp_max", "ClampMaxBackward0")(lambda a, hi: _clamp_body(a, None, hi))
+_clamp_max_t = op("clamp_max_tensor", "ClampMaxBackward1")(
+    lambda a, hi: _clamp_body(a, None, hi))
+
+
+def _clamp_check(input, *bounds):
+    if input.dtype.kind == "c" or any(_t(b) and b.dtype.kind == "c" for b in bounds):
+        raise NotImplementedError("clamp is not supported for complex types")
+
+
+@public(inplace=True)
+def clamp(input, min=None, max=None, *, out=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    for b in (min, max):
+        if b is not None and not _t(b) and not _i(b, _NUM):
+            raise TypeError(f"clamp(): argument 'min' must be Number, not {type(b).__name__}")
+    tensors = _t(min) or _t(max)
+    if tensors and not all(b is None or _t(b) for b in (min, max)):
+        raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(min).__name__}, {type(max).__name__})")
+    _clamp_check(input, min, max)
+    return run(_clamp_t if tensors else _clamp, (input, min, max))
+
+
+public("clip", inplace=True)(clamp)
+
+
+@public(inplace=True)
+def clamp_min(input, min):
+    _clamp_check(input, min)
+    return run(_clamp_min_t if _t(min) else _clamp_min, (input, min))
+
+
+@public(inplace=True)
+def clamp_max(input, max):
+    _clamp_check(input, max)
+    return run(_clamp_max_t if _t(max) else _clamp_max, (input, max))
+
+
+# ---- where -------------------------------------------------------------------------------
+_where = op("where", "WhereBackward0", promote=(1, 2), edges=3)(jnp.where)
+
+
+@public(method=False)
+def where(condition, input=None, other=None, *, out=None):
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if condition.dtype is not D.bool:
+        if condition.dtype is not D.uint8:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {_SHORT[condition.dtype.name]}")
+        condition = condition != 0
+    return run(_where, (condition, input, other))
+
+
+@method_only("where")
+def _where_method(self, condition, other):
+    """Tensor.where(condition, y) is torch.where(condition, self, y)."""
+    return where(condition, self, other)
