@@ -32,6 +32,13 @@ class Tensor:
         from ._creation import _legacy_new
         return _legacy_new(cls, args, kwargs)
 
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails: a torch.Tensor attribute torchlike lacks.
+        if name.startswith("_"):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        from ._errors import NotImplementedOp
+        raise NotImplementedOp(f"torch.Tensor.{name} is not implemented in torchlike")
+
     # ---- metadata -------------------------------------------------------------------------
     @property
     def shape(self) -> "Size":

@@ -279,8 +279,14 @@ def inplace(self, result) -> "Tensor":
     if data.dtype != self._data.dtype:
         data = data.astype(self._data.dtype)
     self._set_data(data)
-    if result._grad_fn is not None:
-        self._grad_fn, self._output_nr, self._rg = result._grad_fn, result._output_nr, True
+    node = result._grad_fn
+    if node is not None:
+        self._grad_fn, self._output_nr, self._rg = node, result._output_nr, True
+        if node.saved_versions:
+            # The node of this very write kept its operands' values from before it: the new
+            # version is the one it expects.
+            node.saved_versions = tuple([(vc, vc[0] if vc is self._vc else v, t)
+                                         for vc, v, t in node.saved_versions])
     return self
 
 

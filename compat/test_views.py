@@ -1,0 +1,151 @@
+"""Views and in-place ops share storage as in PyTorch: writes through a view reach the base and
+every other view, writes to the base show through its views, `_version` counts the same, and
+torch's errors for writes that cannot be done."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import torchlike
+
+LIBS = (torch, torchlike)
+
+
+def same(fn):
+    """fn(L) returns a list of observations; they must be equal under both libraries."""
+    want, got = fn(torch), fn(torchlike)
+    assert len(want) == len(got)
+    for i, (w, g) in enumerate(zip(want, got)):
+        assert w == g, f"observation {i}:\n torch: {w!r}\n torchlike: {g!r}"
+
+
+VIEWS = {
+    "row": lambda x: x[1],
+    "col": lambda x: x[:, 2],
+    "step_slice": lambda x: x[::2, 1::2],
+    "t": lambda x: x.t(),
+    "transpose": lambda x: x.transpose(0, 1),
+    "view": lambda x: x.view(-1),
+    "view_2_6": lambda x: x.view(2, 6),
+    "reshape": lambda x: x.reshape(4, 3),
+    "flatten": lambda x: x.flatten(),
+    "unflatten": lambda x: x.unflatten(1, (2, 2)),
+    "unsqueeze": lambda x: x.unsqueeze(0),
+    "squeeze": lambda x: x.unsqueeze(1).squeeze(1),
+    "select": lambda x: x.select(1, 0),
+    "narrow": lambda x: x.narrow(1, 1, 2),
+    "permute": lambda x: x.permute(1, 0),
+    "diagonal": lambda x: x.diagonal(),
+    "unbind": lambda x: x.unbind(0)[2],
+    "split": lambda x: x.split(2, dim=1)[1],
+    "chunk": lambda x: x.chunk(3, dim=0)[0],
+    "none_ellipsis": lambda x: x[None, ..., 1],
+    "detach": lambda x: x.detach(),
+    "data": lambda x: x.data,
+    "view_as": lambda x: x.view_as(x),
+    "movedim": lambda x: x.movedim(0, 1),
+    "mT": lambda x: x.mT,
+    "T": lambda x: x.T,
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_write_through_view_reaches_base_and_other_views(name):
+    def run(L):
+        x = L.arange(12.0).reshape(3, 4)
+        other = x.t()
+        v = VIEWS[name](x)
+        v.mul_(10)
+        obs = [repr(x), repr(other), repr(v), x._version, v._version]
+        v.add_(1)
+        obs += [repr(x), repr(other), x._version]
+        return obs
+    same(run)
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_write_to_base_shows_through_view(name):
+    def run(L):
+        x = L.arange(12.0).reshape(3, 4)
+        v = VIEWS[name](x)
+        x.add_(100)
+        obs = [repr(v), v._version]
+        x[0, 0] = -5.0
+        obs += [repr(v), repr(x)]
+        x.zero_()
+        obs.append(repr(v))
+        return obs
+    same(run)
+
+
+@pytest.mark.parametrize("index", [
+    "0", "-1", "(1, 2)", "slice(None, None, 2)", "(slice(None), 1)", "(Ellipsis, 0)",
+    "[0, 2]", "L.tensor([2, 0])", "(L.tensor([0, 1]), L.tensor([3, 2]))",
+    "x > 5", "(slice(1, None), [0, 3])", "(None, 1)",
+])
+@pytest.mark.parametrize("value", ["7.0", "L.tensor(-1.0)", "broadcast"])
+def test_setitem(index, value):
+    def run(L):
+        x = L.arange(12.0).reshape(3, 4)
+        idx = eval(index, {"L": L, "x": x, "Ellipsis": Ellipsis})
+        cur = x[idx]
+        val = L.arange(float(cur.shape[-1])) if value == "broadcast" and cur.ndim else \
+            eval(value if value != "broadcast" else "3.5", {"L": L})
+        x[idx] = val
+        return [repr(x), x._version]
+    same(run)
+
+
+def test_chained_views_and_versions():
+    def run(L):
+        x = L.zeros(4, 6)
+        a = x[1:3]
+        b = a[:, ::2]
+        c = b.t()
+        c[1] = 5
+        b.add_(1)
+        return [repr(x), repr(a), repr(c), x._version, a._version, c._version]
+    same(run)
+
+
+def test_tutorial_update_pattern():
+    # w -= lr * w.grad under no_grad, and w.data.mul_() — the tutorials' manual updates.
+    def run(L):
+        w = L.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        (w * w).sum().backward()
+        with L.no_grad():
+            w -= 0.1 * w.grad
+            w.grad.zero_()
+        w.data.mul_(2)
+        (w * 3).sum().backward()
+        return [repr(w), repr(w.grad), w.is_leaf]
+    same(run)
+
+
+@pytest.mark.parametrize("case", ["expanded", "leaf_view", "int_into_float"])
+def test_write_errors(case):
+    def run(L):
+        if case == "expanded":
+            L.ones(3).expand(2, 3).add_(1)
+        elif case == "leaf_view":
+            w = L.ones(3, requires_grad=True)
+            w[0].mul_(2)
+        else:
+            x = L.ones(3, dtype=L.int64)
+            x.add_(1.5)
+    errs = []
+    for L in LIBS:
+        with pytest.raises(RuntimeError) as e:
+            run(L)
+        errs.append(str(e.value))
+    assert errs[0] == errs[1]
+
+
+def test_nonleaf_setitem_autograd():
+    def run(L):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        y[1] = 0.0
+        y.sum().backward()
+        return [repr(y), repr(x.grad)]
+    same(run)
