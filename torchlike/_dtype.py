@@ -41,8 +41,9 @@ class dtype:
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self) -> "dtype":
-        return {"float32": complex64, "float64": complex128, "float16": complex64}.get(
-            self.name, self)
+        # float16 would be complex32 in torch, which torchlike lacks: complex64 instead.
+        return {"float32": complex64, "float64": complex128, "float16": complex64,
+                "bfloat16": complex64}.get(self.name, self)
 
 
 bool = dtype("bool", np.bool_, "b")
