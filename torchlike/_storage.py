@@ -2,7 +2,7 @@
 
 A view (the result of an op registered with view=True, or `.data` / `detach()`) keeps `_base`
 (the tensor owning the storage) and `_view` = (parent, kernel, args, output index), the op that
-made it. Nothing is copied when a view is made. When a write happens:
+made it; `.data` / `detach()` of a view are ("alias", that view), and of a base None. Nothing is copied when a view is made. When a write happens:
 - on a base: its array is replaced and each live view re-reads its elements from it;
 - on a view: the view's flat positions in the base are found once by running the view chain
   on an index array (`arange(base.numel())` shaped like the base) and cached; the new values
@@ -31,7 +31,10 @@ def link(base_src, view, node_info=None, share_version: bool = True) -> None:
     of the op that made it, or None for an identity alias."""
     base = base_src._base if base_src._base is not None else base_src
     view._base = base
-    view._view = None if node_info is None else (base_src, *node_info)
+    if node_info is not None:
+        view._view = (base_src, *node_info)
+    else:  # an alias: the same elements as base_src (which may itself be a view)
+        view._view = None if base_src._base is None else ("alias", base_src)
     if share_version:
         view._vc = base._vc
     views = base._views
@@ -49,6 +52,8 @@ def index_map(t):
     base = t._base
     if t._view is None:
         idx = jnp.arange(base._data.size, dtype=jnp.int64).reshape(base._data.shape)
+    elif t._view[0] == "alias":
+        idx = index_map(t._view[1])
     else:
         src, kernel, args, j = t._view
         src_idx = index_map(src) if src._base is not None else \
@@ -61,9 +66,9 @@ def index_map(t):
 
 def _expanded(t) -> bool:
     while t._base is not None and t._view is not None:
-        if t._view[1].op.name == "expand":
+        if t._view[0] != "alias" and t._view[1].op.name == "expand":
             return True
-        t = t._view[0]
+        t = t._view[0] if t._view[0] != "alias" else t._view[1]
     return False
 
 

@@ -504,7 +504,8 @@ def _check_inplace(self: Tensor, result: Tensor) -> None:
                                "operation.")
         base = self._base
         # .data / detach() are identity aliases outside autograd: writes through them are fine.
-        if base is not None and self._view is not None and (base._rg or result._rg):
+        if base is not None and self._view is not None and self._view[0] != "alias" and (
+                base._rg or result._rg):
             if base._grad_fn is None and base._rg:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used "
                                    "in an in-place operation.")
