@@ -461,6 +461,7 @@ class Size(tuple):
 
 
 def _init(t: Tensor, data) -> Tensor:
+    """Fill a new Tensor (or subclass instance) as a fresh leaf over a jax array."""
     t._data = data
     t._rg = False
     t._grad_fn = None
@@ -479,18 +480,7 @@ _new = object.__new__
 
 def _wrap(data) -> Tensor:
     """A fresh leaf Tensor over a jax array (the hot-path constructor)."""
-    t = _new(Tensor)
-    t._data = data
-    t._rg = False
-    t._grad_fn = None
-    t._output_nr = 0
-    t._grad = None
-    t._accum = None
-    t._hooks = None
-    t._retains_grad = False
-    t._vc = [0]
-    t._base = t._view = t._views = t._idx = None
-    return t
+    return _init(_new(Tensor), data)
 
 
 def _rebuild(values, requires_grad):
