@@ -1,1 +1,343 @@
-"""Placeholder; filled in below."""
+"""torch.nn.functional: activations, softmax, linear, dropout, embedding, padding, distances.
+Convolution/pooling, normalization and losses live in _functional_{conv,norm,loss}.py and are
+re-exported here. Kernels are entries of the op table (torchlike/ops/nn.py)."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import jax
+import numpy as np
+
+from .. import _dtype as D
+from .._random import rng as _rng
+from .._tensor import _wrap, _wrap_dim
+from ..autograd import grad_mode
+from ..ops import nn as K
+from ..ops import pointwise as _P
+from ..ops._registry import inplace as _inplace
+from ..ops._registry import op as _op
+from ..ops._registry import run
+from ._functional_attention import scaled_dot_product_attention as \
+    scaled_dot_product_attention
+from ._functional_conv import adaptive_avg_pool1d as adaptive_avg_pool1d
+from ._functional_conv import adaptive_avg_pool2d as adaptive_avg_pool2d
+from ._functional_conv import adaptive_max_pool1d as adaptive_max_pool1d
+from ._functional_conv import adaptive_max_pool2d as adaptive_max_pool2d
+from ._functional_conv import avg_pool1d as avg_pool1d
+from ._functional_conv import avg_pool2d as avg_pool2d
+from ._functional_conv import conv1d as conv1d
+from ._functional_conv import conv2d as conv2d
+from ._functional_conv import conv3d as conv3d
+from ._functional_conv import conv_transpose1d as conv_transpose1d
+from ._functional_conv import conv_transpose2d as conv_transpose2d
+from ._functional_conv import max_pool1d as max_pool1d
+from ._functional_conv import max_pool2d as max_pool2d
+from ._functional_loss import binary_cross_entropy as binary_cross_entropy
+from ._functional_loss import binary_cross_entropy_with_logits as \
+    binary_cross_entropy_with_logits
+from ._functional_loss import cross_entropy as cross_entropy
+from ._functional_loss import huber_loss as huber_loss
+from ._functional_loss import kl_div as kl_div
+from ._functional_loss import l1_loss as l1_loss
+from ._functional_loss import mse_loss as mse_loss
+from ._functional_loss import nll_loss as nll_loss
+from ._functional_loss import smooth_l1_loss as smooth_l1_loss
+from ._functional_norm import batch_norm as batch_norm
+from ._functional_norm import group_norm as group_norm
+from ._functional_norm import layer_norm as layer_norm
+from ._functional_norm import rms_norm as rms_norm
+from ._functional_upsample import interpolate as interpolate
+from ._functional_upsample import upsample as upsample
+
+sigmoid = _P.sigmoid
+tanh = _P.tanh
+
+
+# ---- activations -------------------------------------------------------------------------
+def _apply(kernel, input, inplace, operands=(), statics=()):
+    out = run(kernel, (input,) + tuple(operands), statics)
+    return _inplace(input, out) if inplace else out
+
+
+def _inplace_twin(kernel, grad_fn):
+    """The same body recorded under torch's in-place node name (LeakyReluBackward1, ...)."""
+    return _op(kernel.name + "_", grad_fn, dtypes="promote", promote=(0,))(kernel.body)
+
+
+_leaky_relu_ = _inplace_twin(K.leaky_relu_op, "LeakyReluBackward1")
+_elu_ = _inplace_twin(K.elu_op, "EluBackward1")
+_celu_ = _inplace_twin(K.celu_op, "CeluBackward1")
+_threshold_ = _inplace_twin(K.threshold_op, "ThresholdBackward1")
+
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else _P.relu(input)
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _apply(_leaky_relu_ if inplace else K.leaky_relu_op, input, inplace,
+                  (negative_slope,))
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _apply(_elu_ if inplace else K.elu_op, input, inplace, (alpha, 1.0, 1.0))
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    return _apply(_elu_ if inplace else K.elu_op, input, inplace,
+                  (_SELU_ALPHA, _SELU_SCALE, 1.0))
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return _apply(_celu_ if inplace else K.celu_op, input, inplace, (alpha,))
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _apply(_threshold_ if inplace else K.threshold_op, input, inplace,
+                  (threshold, value))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return _apply(K.hardtanh_op, input, inplace, (min_val, max_val))
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return run(K.gelu_op, (input,), (("approximate", approximate),))
+
+
+def silu(input, inplace=False):
+    return _apply(K.silu_op, input, inplace)
+
+
+def mish(input, inplace=False):
+    return _apply(K.mish_op, input, inplace)
+
+
+def hardswish(input, inplace=False):
+    return _apply(K.hardswish_op, input, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    return _apply(K.hardsigmoid_op, input, inplace)
+
+
+def logsigmoid(input):
+    return run(K.logsigmoid_op, (input,))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return run(K.softplus_op, (input, beta, threshold))
+
+
+def softsign(input):
+    return run(K.softsign_op, (input,))
+
+
+def tanhshrink(input):
+    return run(K.tanhshrink_op, (input,))
+
+
+def hardshrink(input, lambd=0.5):
+    return run(K.hardshrink_op, (input, lambd))
+
+
+def softshrink(input, lambd=0.5):
+    return run(K.softshrink_op, (input, lambd))
+
+
+def prelu(input, weight):
+    return run(K.prelu_op, (input, weight))
+
+
+def glu(input, dim=-1):
+    d = _wrap_dim(dim, input.ndim)
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size "
+                           f"{input.shape[d]}")
+    return run(K.glu_op, (input,), (("dim", d),))
+
+
+# ---- softmax family ----------------------------------------------------------------------
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return K.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return K.log_softmax(input, dim, dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    return run(K.softmin_op, (input,), (("dim", _wrap_dim(dim, input.ndim)),
+                                        ("dtype", None if dtype is None else
+                                         D.to_dtype(dtype))))
+
+
+# torch's C type names, as its matmul dtype errors print them
+_C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
+           "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int"}
+
+
+# ---- linear ------------------------------------------------------------------------------
+def linear(input, weight, bias=None):
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAME.get(input.dtype.name, input.dtype.name)} != "
+                           f"{_C_NAME.get(weight.dtype.name, weight.dtype.name)}")
+    k = input.shape[-1] if input.ndim else 1
+    if weight.ndim != 2 or k != weight.shape[-1]:
+        rows = math.prod(input.shape[:-1]) if input.ndim > 1 else 1
+        wshape = tuple(weight.shape) + (1,) * (2 - weight.ndim)
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
+                           f"{wshape[1]}x{wshape[0]})")
+    return run(K.linear_op, (bias, input, weight), (("nd", input.ndim),))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    return run(K.bilinear_op, (input1, input2, weight, bias))
+
+
+# ---- dropout -----------------------------------------------------------------------------
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout(input, p, training, inplace, noise_shape):
+    _check_p(p)
+    if not training or p == 0:
+        return input
+    noise = K.dropout_noise(noise_shape, p, input.dtype, _rng())
+    noise = _wrap(jax.device_put(noise, next(iter(input._data.devices()))))
+    out = _P.mul(input, noise)
+    return _inplace(input, out) if inplace else out
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    return _dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def _feature_shape(input, batched_ndim):
+    shape = tuple(input.shape)
+    lead = 2 if input.ndim == batched_ndim else 1
+    return shape[:lead] + (1,) * (len(shape) - lead)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _dropout(input, p, training, inplace, _feature_shape(input, 3))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _dropout(input, p, training, inplace, _feature_shape(input, 4))
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _dropout(input, p, training, inplace, _feature_shape(input, 5))
+
+
+# ---- embedding, one_hot ------------------------------------------------------------------
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    if sparse:
+        from .._errors import NotImplementedOp
+        raise NotImplementedOp("embedding(sparse=True): torchlike has no sparse gradients")
+    if input.dtype.kind not in "iu":
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"torch.{input.dtype.name.replace('float32', 'FloatTensor')} "
+                           "instead (while checking arguments for embedding)")
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = padding_idx % n
+    idx = np.asarray(input._data)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        with grad_mode.no_grad():
+            weight._set_data(run(K.embedding_renorm_op, (weight, input),
+                                 (("max_norm", float(max_norm)),
+                                  ("norm_type", float(norm_type))))._data)
+    return run(K.embedding_op, (weight, input), (("padding_idx", padding_idx),
+                                                 ("scale_grad", bool(scale_grad_by_freq))))
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor.dtype is not D.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    values = np.asarray(tensor._data)
+    if values.size and values.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(values.max()) + 1 if values.size else 0
+    elif values.size and values.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return run(K.one_hot_op, (tensor,), (("num", int(num_classes)),))
+
+
+# ---- padding -----------------------------------------------------------------------------
+def pad(input, pad, mode="constant", value=None):
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError("Padding length should be less than or equal to two times the "
+                           "input dimension but got padding length "
+                           f"{len(pad)} and input of dimension {input.ndim}")
+    pairs = tuple((int(pad[i]), int(pad[i + 1])) for i in range(len(pad) - 2, -1, -2))
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant" and value:
+        raise AssertionError('Padding mode "{}"" doesn\'t take in value argument'.format(mode))
+    return run(K.pad_op, (input, 0 if value is None else value),
+               (("pads", pairs), ("mode", mode)))
+
+
+# ---- distances ---------------------------------------------------------------------------
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    return run(K.normalize_op, (input, eps), (("p", float(p)),
+                                              ("dim", _wrap_dim(dim, input.ndim))))
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    nd = max(x1.ndim, x2.ndim)
+    return run(K.cosine_similarity_op, (x1, x2, eps), (("dim", _wrap_dim(dim, nd)),))
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return run(K.pairwise_distance_op, (x1, x2, eps), (("p", float(p)),
+                                                       ("keepdim", bool(keepdim))))

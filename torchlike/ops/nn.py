@@ -86,7 +86,7 @@ bilinear_op = op("bilinear", lambda s, p: "AddBackward0" if p[3] == "t" else "Vi
 
 # ---- activations -------------------------------------------------------------------------
 def _act(name, grad_fn, body):
-    return op(name, grad_fn, **_input_dtype(name))(body)
+    return op(name, grad_fn, **_IN)(body)
 
 
 leaky_relu_op = _act("leaky_relu", "LeakyReluBackward0",
@@ -102,8 +102,22 @@ threshold_op = _act("threshold", "ThresholdBackward0",
 silu_op = _act("silu", "SiluBackward0", lambda a: a * jax.nn.sigmoid(a))
 mish_op = _act("mish", "MishBackward0", lambda a: a * jnp.tanh(jax.nn.softplus(a)))
 logsigmoid_op = _act("log_sigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid)
-hardsigmoid_op = _act("hardsigmoid", "HardsigmoidBackward0", lambda a: jnp.where(
-    a <= -3, 0, jnp.where(a >= 3, 1, a / 6 + 0.5)).astype(a.dtype))
+
+
+@jax.custom_jvp
+def _hardsigmoid(a):
+    return jnp.where(a <= -3, 0, jnp.where(a >= 3, 1, (a + 3) / 6)).astype(a.dtype)
+
+
+@_hardsigmoid.defjvp
+def _hardsigmoid_jvp(primals, tangents):
+    # torch's backward multiplies by the float constant 1.0f / 6.0f, even in double
+    (a,), (t,) = primals, tangents
+    return _hardsigmoid(a), jnp.where((a > -3) & (a < 3), t * float(np.float32(1 / 6)),
+                                      0).astype(a.dtype)
+
+
+hardsigmoid_op = _act("hardsigmoid", "HardsigmoidBackward0", _hardsigmoid)
 hardswish_op = _act("hardswish", "HardswishBackward0", lambda a: jnp.where(
     a < -3, 0, jnp.where(a <= 3, a * (a + 3) / 6, a)).astype(a.dtype))
 softsign_op = _act("softsign", "DivBackward0", lambda a: a / (1 + jnp.abs(a)))
@@ -227,12 +241,10 @@ def _bn_train(x, w, b, eps):
     return _bn_affine(out, w, b, shape), mean, var_sum, n
 
 
-def _bn_update(x, w, b, rm, rv, momentum, eps):
+def _bn_stats(x, w, b, eps):
+    """Training output plus the batch mean and unbiased variance (for the running stats)."""
     out, mean, var_sum, n = _bn_train(x, w, b, eps)
-    mean, unbiased = lax.stop_gradient(mean), lax.stop_gradient(var_sum / max(n - 1, 1))
-    new_rm = (momentum * mean + (1 - momentum) * rm).astype(rm.dtype)
-    new_rv = (momentum * unbiased + (1 - momentum) * rv).astype(rv.dtype)
-    return out, new_rm, new_rv
+    return out, lax.stop_gradient(mean), lax.stop_gradient(var_sum / max(n - 1, 1))
 
 
 def _bn_eval(x, w, b, rm, rv, eps):
@@ -245,7 +257,7 @@ def _bn_eval(x, w, b, rm, rv, eps):
 _BN = "NativeBatchNormBackward0"
 batch_norm_train_op = op("batch_norm_train", _BN, **_IN)(
     lambda x, w, b, eps: _bn_train(x, w, b, eps)[0])
-batch_norm_update_op = op("batch_norm_update", _BN, nout=3, **_IN)(_bn_update)
+batch_norm_stats_op = op("batch_norm_stats", _BN, nout=3, **_IN)(_bn_stats)
 batch_norm_eval_op = op("batch_norm_eval", _BN, **_IN)(_bn_eval)
 
 
@@ -325,6 +337,13 @@ conv_transpose_op = op("conv_transpose", _conv_name, dtypes="same")(_conv_transp
 
 
 # ---- pooling -----------------------------------------------------------------------------
+def _pool_name(kind, key="k"):
+    def name(statics, pattern):
+        n = len(dict(statics)[key])
+        return "SqueezeBackward1" if n == 1 else kind % n
+    return name
+
+
 def _windows(x, k, s, d, pads, out, value):
     """(..., *spatial) -> (..., *out, prod(k)): every pooling window as a last axis."""
     nd = len(k)
@@ -357,21 +376,31 @@ def _max_pool(x, k, s, p, d, pads, out, with_indices):
     return val, flat
 
 
-max_pool_op = op("max_pool", lambda s, p: "MaxPool%dDWithIndicesBackward0" % len(
-    dict(s)["k"]), dtypes="same")(
+max_pool_op = op("max_pool", _pool_name("MaxPool%dDWithIndicesBackward0"), dtypes="same")(
     lambda x, k, s, p, d, pads, out: _max_pool(x, k, s, p, d, pads, out, False))
-max_pool_idx_op = op("max_pool_indices", lambda s, p: "MaxPool%dDWithIndicesBackward0" % len(
-    dict(s)["k"]), dtypes="same", nout=2)(
+max_pool_idx_op = op("max_pool_indices", _pool_name("MaxPool%dDWithIndicesBackward0"),
+                     dtypes="same", nout=2)(
     lambda x, k, s, p, d, pads, out: _max_pool(x, k, s, p, d, pads, out, True))
 
 
-def _avg_pool(x, k, s, pads, out, divisor):
+def _avg_divisor(sizes, k, s, p, out, include_pad):
+    """torch's per-window divisor: window size clipped to the padded (or real) input."""
+    div = np.ones(())
+    for n, kk, ss, pp, o in zip(sizes, k, s, p, out):
+        start = np.arange(o) * ss - pp
+        end = np.minimum(start + kk, n + pp)
+        size = end - start if include_pad else np.minimum(end, n) - np.maximum(start, 0)
+        div = np.multiply.outer(div, size)
+    return div
+
+
+def _avg_pool(x, k, s, p, pads, out, include_pad, override):
     win = _windows(x, k, s, (1,) * len(k), pads, out, 0)
-    return (jnp.sum(win, -1) / jnp.asarray(divisor, x.dtype)).astype(x.dtype)
+    div = override or _avg_divisor(x.shape[x.ndim - len(k):], k, s, p, out, include_pad)
+    return (jnp.sum(win, -1) / jnp.asarray(div, x.dtype)).astype(x.dtype)
 
 
-avg_pool_op = op("avg_pool", lambda s, p: "AvgPool%dDBackward0" % len(dict(s)["k"]),
-                 dtypes="same")(_avg_pool)
+avg_pool_op = op("avg_pool", _pool_name("AvgPool%dDBackward0"), dtypes="same")(_avg_pool)
 
 
 def _adaptive_avg(x, out):
@@ -393,9 +422,14 @@ def _adaptive_avg(x, out):
     return x
 
 
-adaptive_avg_op = op("adaptive_avg_pool", lambda s, p: "MeanBackward1" if all(
-    o == 1 for o in dict(s)["out"]) else "AdaptiveAvgPool%dDBackward0" % len(dict(s)["out"]),
-    dtypes="same")(_adaptive_avg)
+def _adaptive_avg_name(statics, pattern):
+    out = dict(statics)["out"]
+    if len(out) == 1:
+        return "SqueezeBackward1"
+    return "MeanBackward1" if all(o == 1 for o in out) else "AdaptiveAvgPool2DBackward0"
+
+
+adaptive_avg_op = op("adaptive_avg_pool", _adaptive_avg_name, dtypes="same")(_adaptive_avg)
 
 
 def _adaptive_max(x, out, with_indices):
@@ -441,8 +475,8 @@ def _adaptive_max(x, out, with_indices):
     return val, flat
 
 
-adaptive_max_op = op("adaptive_max_pool", lambda s, p: "AdaptiveMaxPool%dDBackward0" % len(
-    dict(s)["out"]), dtypes="same", nout=2)(lambda x, out: _adaptive_max(x, out, True))
+adaptive_max_op = op("adaptive_max_pool", _pool_name("AdaptiveMaxPool%dDBackward0", "out"),
+                     dtypes="same", nout=2)(lambda x, out: _adaptive_max(x, out, True))
 
 
 # ---- padding -----------------------------------------------------------------------------
@@ -498,158 +532,3 @@ one_hot_op = op("one_hot", None, dtypes="long")(
 
 
 
-# ---- losses ------------------------------------------------------------------------------
-_LOSS = dict(dtypes="promote", promote=(0, 1))
-
-
-def _reduce(x, reduction):
-    if reduction == "mean":
-        return jnp.mean(x)
-    return jnp.sum(x) if reduction == "sum" else x
-
-
-def _named(none, mean="MeanBackward0", sum_="SumBackward0"):
-    return lambda s, p: {"none": none, "mean": mean, "sum": sum_}[dict(s)["reduction"]]
-
-
-def _abs0(d):
-    return d * jnp.sign(d)  # |d| with torch's zero gradient at 0
-
-
-mse_loss_op = op("mse_loss", "MseLossBackward0", **_LOSS)(
-    lambda x, t, reduction: _reduce(jnp.square(x - t), reduction))
-l1_loss_op = op("l1_loss", _named("AbsBackward0"), **_LOSS)(
-    lambda x, t, reduction: _reduce(_abs0(x - t), reduction))
-
-
-def _smooth_l1(x, t, beta, reduction):
-    d = x - t
-    a = _abs0(d)
-    safe = jnp.where(beta > 0, beta, 1)
-    return _reduce(jnp.where(a < beta, 0.5 * d * d / safe, a - 0.5 * beta), reduction)
-
-
-smooth_l1_loss_op = op("smooth_l1_loss", "SmoothL1LossBackward0", **_LOSS)(_smooth_l1)
-huber_loss_op = op("huber_loss", "HuberLossBackward0", **_LOSS)(
-    lambda x, t, delta, reduction: (lambda d, a: _reduce(jnp.where(
-        a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction))(x - t, _abs0(x - t)))
-
-
-def _clamped_logs(p):
-    return jnp.maximum(jnp.log1p(-p), -100), jnp.maximum(jnp.log(p), -100)
-
-
-@jax.custom_vjp
-def _bce(p, t):
-    lo, hi = _clamped_logs(p)
-    return (t - 1) * lo - t * hi
-
-
-def _bce_fwd(p, t):
-    return _bce(p, t), (p, t)
-
-
-def _bce_bwd(res, g):
-    # torch's formula: finite at p in {0, 1}, where the clamped logs' derivatives are not
-    p, t = res
-    lo, hi = _clamped_logs(p)
-    return g * (p - t) / jnp.maximum((1 - p) * p, 1e-12), g * (lo - hi)
-
-
-_bce.defvjp(_bce_fwd, _bce_bwd)
-
-
-def _weighted(loss, w):
-    return loss if w is None else loss * w
-
-
-bce_op = op("binary_cross_entropy", "BinaryCrossEntropyBackward0", **_LOSS)(
-    lambda p, t, w, reduction: _reduce(_weighted(_bce(p, t), w), reduction))
-
-
-def _bce_logits(x, t, w, pw, reduction):
-    ls = jax.nn.log_sigmoid(x)
-    if pw is not None:
-        ls = ls * ((pw - 1) * t + 1)
-    return _reduce(_weighted((1 - t) * x - ls, w), reduction)
-
-
-bce_logits_op = op("bce_with_logits", "BinaryCrossEntropyWithLogitsBackward0", **_LOSS)(
-    _bce_logits)
-
-
-def _nll_terms(logp, target, weight, ignore_index):
-    """Per-target losses and weights, class axis 1 (or 0 for one unbatched sample)."""
-    if logp.ndim == 1:
-        logp, target = logp[None], target[None]
-    valid = target != ignore_index
-    t = jnp.where(valid, target, 0)
-    picked = jnp.take_along_axis(jnp.moveaxis(logp, 1, -1), t[..., None], -1)[..., 0]
-    w = jnp.ones_like(picked) if weight is None else jnp.take(weight, t).astype(picked.dtype)
-    w = jnp.where(valid, w, 0)
-    return jnp.where(valid, -picked * w, 0), w
-
-
-def _nll(logp, target, weight, ignore_index, reduction):
-    loss, w = _nll_terms(logp, target, weight, ignore_index)
-    if reduction == "none":
-        return loss.reshape(target.shape)
-    return jnp.sum(loss) if reduction == "sum" else jnp.sum(loss) / jnp.sum(w)
-
-
-nll_loss_op = op("nll_loss", "NllLossBackward0", dtypes="same")(_nll)
-
-
-def _class_weight(logp, weight):
-    axis = 1 if logp.ndim >= 2 else 0
-    shape = [1] * logp.ndim
-    shape[axis] = -1
-    return axis, (1 if weight is None else weight.reshape(shape))
-
-
-def _ce_smooth(logp, target, weight, ls, ignore_index, reduction):
-    nll = _nll(logp, target, weight, ignore_index, reduction)
-    axis, wb = _class_weight(logp, weight)
-    ignore = target == ignore_index
-    smooth = jnp.where(ignore, 0, -jnp.sum(logp * wb, axis))
-    if reduction == "mean":
-        _, w = _nll_terms(logp, target, weight, ignore_index)
-        ret = jnp.sum(smooth) / jnp.sum(w)
-    else:
-        ret = _reduce(smooth, reduction)
-    return (1 - ls) * nll + ret * (ls / logp.shape[axis])
-
-
-ce_smooth_op = op("cross_entropy_smooth", "AddBackward0", dtypes="same")(_ce_smooth)
-
-
-def _ce_prob(logp, target, weight, ls, reduction):
-    axis, wb = _class_weight(logp, weight)
-    n = logp.shape[axis]
-    target = target * (1 - ls) + ls / n
-    terms = logp * target * wb
-    if reduction == "none":
-        return -jnp.sum(terms, axis)
-    total = -jnp.sum(terms)
-    return total / (logp.size / n) if reduction == "mean" else total
-
-
-ce_prob_op = op("cross_entropy_prob", _named("NegBackward0", "DivBackward1", "NegBackward0"),
-                **_LOSS)(_ce_prob)
-
-
-def _kl_div(x, t, reduction, log_target):
-    loss = jnp.exp(t) * (t - x) if log_target else jax.scipy.special.xlogy(t, t) - t * x
-    if reduction == "batchmean":
-        return jnp.sum(loss) / (x.shape[0] if x.ndim else 1)
-    return _reduce(loss, reduction)
-
-
-def _kl_name(statics, pattern):
-    s = dict(statics)
-    if s["reduction"] == "batchmean":
-        return "DivBackward0"
-    return _named("MulBackward0" if s["log_target"] else "SubBackward0")(statics, pattern)
-
-
-kl_div_op = op("kl_div", _kl_name, **_LOSS)(_kl_div)

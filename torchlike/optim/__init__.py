@@ -1,1 +1,8 @@
-"""Placeholder; filled in below."""
+"""torch.optim: optimizers (one jitted update per parameter group) and lr schedulers."""
+from . import lr_scheduler as lr_scheduler
+from .adam import Adam as Adam
+from .adam import AdamW as AdamW
+from .optimizer import Optimizer as Optimizer
+from .rmsprop import Adagrad as Adagrad
+from .rmsprop import RMSprop as RMSprop
+from .sgd import SGD as SGD

@@ -1,1 +1,2 @@
-"""Placeholder; filled in below."""
+"""torch.utils: data loading."""
+from . import data as data
