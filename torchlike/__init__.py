@@ -7,6 +7,10 @@ import jax as _jax
 # torch's int64/float64 need JAX's 64-bit mode; float32 matmuls stay full precision as on CPU.
 _jax.config.update("jax_enable_x64", True)
 _jax.config.update("jax_default_matmul_precision", "highest")
+try:  # torch's default device is the CPU: arrays go to a GPU only through .cuda() / .to()
+    _jax.config.update("jax_default_device", _jax.devices("cpu")[0])
+except RuntimeError:  # no CPU backend (JAX_PLATFORMS=cuda): jax's default device it is
+    pass
 
 from . import _dtype  # noqa: E402
 from ._dtype import bfloat16 as bfloat16  # noqa: E402
