@@ -2,12 +2,16 @@
 and the helpers the pointwise families share (torch's dtype and argument errors)."""
 from __future__ import annotations
 
+import functools
+import warnings
+
 import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import Tensor, _SHORT
-from ._bind import method_only, public
+from ..autograd import grad_mode
+from ._bind import FUNCTIONS, method_only, public
 from ._registry import op, promoted, run
 
 _i = isinstance
@@ -31,19 +35,58 @@ def check_other(name, x, tensor_only=False, pos=2, arg="other"):
                     f"{type(x).__name__}")
 
 
-def no_derivative(fn, name):
-    """fn with a backward that raises torch's error (grad_fn NotImplemented in torch)."""
-    @jax.custom_vjp
-    def f(*xs):
-        return fn(*xs)
-
-    def fwd(*xs):
-        return fn(*xs), None
-
+def no_derivative(fn, name, message=None, error=RuntimeError):
+    """fn with a backward that raises torch's error (for ops torch has no derivative for)."""
     def bwd(res, g):
-        raise RuntimeError(f"derivative for aten::{name} is not implemented")
-    f.defvjp(fwd, bwd)
-    return f
+        raise error(message or f"derivative for aten::{name} is not implemented")
+
+    def wrapped(*xs, **static):
+        @jax.custom_vjp
+        def f(*ys):
+            return fn(*ys, **static)
+        f.defvjp(lambda *ys: (fn(*ys, **static), None), bwd)
+        return f(*xs)
+    return wrapped
+
+
+def outable(fn):
+    """Support torch's `out=`: the result is written into `out` (cast, resized), which is
+    returned; as in torch, not while autograd records (an input requiring grad)."""
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if grad_mode._enabled[0] and any(isinstance(a, Tensor) and a._rg
+                                         for a in (*args, *kwargs.values())):
+            raise RuntimeError(f"{fn.__name__}(): functions with out=... arguments don't "
+                               "support automatic differentiation, but one of the arguments "
+                               "requires grad.")
+        result = fn(*args, **kwargs)
+        if isinstance(result, tuple):
+            outs = tuple(out)
+            for r, o in zip(result, outs):
+                _write_out(fn.__name__, r, o)
+            return type(result)(*outs) if hasattr(result, "_fields") else outs
+        _write_out(fn.__name__, result, out)
+        return out
+    return wrapper
+
+
+def _write_out(name, result, out):
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    src, dst = result.dtype, out.dtype
+    if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
+        raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "
+                           f"type {_SHORT[dst.name]}")
+    if out.shape != result.shape and out.numel():
+        warnings.warn(f"An output with one or more elements was resized since it had shape "
+                      f"{list(out.shape)}, which does not match the required output shape "
+                      f"{list(result.shape)}. This behavior is deprecated, and in a future "
+                      "PyTorch release outputs will not be resized unless they have zero "
+                      "elements. You can explicitly reuse an out tensor t by resizing it, "
+                      "inplace, to zero elements with t.resize_(0).", UserWarning, stacklevel=3)
+    out._set_data(result._data.astype(out._data.dtype))
 
 
 # ---- comparisons -------------------------------------------------------------------------
@@ -58,6 +101,7 @@ def _compare(name, body, aliases=(), ordered=True):
                 raise not_impl(f"{name}_cpu", r)
         return run(o, (input, other))
     fn.__name__ = name
+    fn = outable(fn)
     for n in (name, *aliases):
         public(n, inplace=True)(fn)
     return fn
@@ -78,6 +122,7 @@ def _logical(name, body):
         check_other(name, other, True)
         return run(o, (input, other))
     fn.__name__ = name
+    fn = outable(fn)
     public(name, inplace=True)(fn)
     return fn
 
@@ -90,6 +135,7 @@ _logical_not = op("logical_not", None, dtypes="bool")(jnp.logical_not)
 
 
 @public(inplace=True)
+@outable
 def logical_not(input, *, out=None):
     return run(_logical_not, (input,))
 
@@ -103,6 +149,7 @@ def _predicate(name, body, complex_msg=None):
             raise complex_msg[0](complex_msg[1])
         return run(o, (input,))
     fn.__name__ = name
+    fn = outable(fn)
     public(name)(fn)
     return fn
 
@@ -131,6 +178,7 @@ def _bitwise(name, body, kernel, bool_ok=True):
             raise not_impl(kernel, r)
         return run(o, (input, other))
     fn.__name__ = name
+    fn = outable(fn)
     public(name, inplace=True)(fn)
     return fn
 
@@ -145,6 +193,7 @@ _bitwise_not = op("bitwise_not", None, dtypes="same")(
 
 
 @public(inplace=True)
+@outable
 def bitwise_not(input, *, out=None):
     if input.dtype.kind in "fc":
         raise not_impl("bitwise_not_cpu", input.dtype)
@@ -222,28 +271,80 @@ def _extreme(name, body, grad_fn):
             raise RuntimeError(f"{name} not implemented for complex tensors.")
         return run(o, (input, other))
     fn.__name__ = name
+    fn = outable(fn)
     public(name)(fn)
     return fn
 
 
+def _minmax_rule(pick):
+    """maximum/minimum with torch's gradient: halves at ties, both sides where NaN is
+    involved (jax would route it by a comparison)."""
+    @jax.custom_jvp
+    def f(a, b):
+        return jnp.maximum(a, b) if pick == "max" else jnp.minimum(a, b)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (a, b), (ta, tb) = primals, tangents
+        out = f(a, b)
+        first, second = (a > b, a < b) if pick == "max" else (a < b, a > b)
+        t = jnp.where(a == b, (ta + tb) / 2, jnp.where(first, ta, jnp.where(second, tb,
+                                                                             ta + tb)))
+        return out, jnp.broadcast_to(t, out.shape).astype(out.dtype)
+    return f
+
+
+def _float_only(fn, plain):
+    return lambda a, b: fn(a, b) if jnp.issubdtype(a.dtype, jnp.inexact) else plain(a, b)
+
+
+maximum = _extreme("maximum", _float_only(_minmax_rule("max"), jnp.maximum),
+                   "MaximumBackward0")
+minimum = _extreme("minimum", _float_only(_minmax_rule("min"), jnp.minimum),
+                   "MinimumBackward0")
 # fmax/fmin: ties and a NaN `other` select `input`, as torch's FmaxBackward0 routes the grad.
-maximum = _extreme("maximum", jnp.maximum, "MaximumBackward0")
-minimum = _extreme("minimum", jnp.minimum, "MinimumBackward0")
 fmax = _extreme("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), "FmaxBackward0")
 fmin = _extreme("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), "FminBackward0")
 
 
 # ---- clamp -------------------------------------------------------------------------------
-def _clamp_body(a, lo, hi):
-    # where-selects: the gradient passes to `a` at the bounds (torch's ClampBackward), and a
-    # NaN bound gives NaN as torch's min(max(a, lo), hi) does
-    if lo is not None:
-        a = jnp.where(jnp.isnan(lo) | (a < lo), lo, a) if jnp.issubdtype(
-            jnp.result_type(lo), jnp.inexact) else jnp.where(a < lo, lo, a)
-    if hi is not None:
-        a = jnp.where(jnp.isnan(hi) | (a > hi), hi, a) if jnp.issubdtype(
-            jnp.result_type(hi), jnp.inexact) else jnp.where(a > hi, hi, a)
+def _clamp_value(a, lo, hi):
+    # a NaN bound gives NaN, as torch's min(max(a, lo), hi) does
+    for bound, beyond in ((lo, jnp.less), (hi, jnp.greater)):
+        if bound is not None:
+            out_of = beyond(a, bound)
+            if jnp.issubdtype(jnp.result_type(bound), jnp.inexact):
+                out_of = out_of | jnp.isnan(bound)
+            a = jnp.where(out_of, bound, a)
     return a
+
+
+@jax.custom_jvp
+def _clamp_f(a, lo, hi):
+    return _clamp_value(a, lo, hi)
+
+
+@_clamp_f.defjvp
+def _clamp_jvp(primals, tangents):
+    # torch's clamp backward: the input's gradient where lo <= a <= hi (none at a NaN), a
+    # bound's gradient where the input is not on its side of it
+    (a, lo, hi), (ta, tlo, thi) = primals, tangents
+    out = _clamp_value(a, lo, hi)
+    ge = a >= lo if lo is not None else jnp.ones(a.shape, bool)
+    le = a <= hi if hi is not None else jnp.ones(a.shape, bool)
+    zero = jnp.zeros((), out.dtype)
+    t = jnp.where(ge & le, ta, zero)
+    if lo is not None:
+        t = t + jnp.where(ge, zero, tlo)
+    if hi is not None:
+        t = t + jnp.where(le, zero, thi)
+    return out, jnp.broadcast_to(t, out.shape).astype(out.dtype)
+
+
+def _clamp_body(a, lo, hi):
+    if jnp.issubdtype(a.dtype, jnp.inexact):
+        return _clamp_f(a, lo, hi)
+    return _clamp_value(a, lo, hi)
 
 
 _clamp = op("clamp", "ClampBackward1")(_clamp_body)
@@ -262,6 +363,7 @@ def _clamp_check(input, *bounds):
 
 
 @public(inplace=True)
+@outable
 def clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -292,14 +394,14 @@ def clamp_max(input, max):
 
 
 # ---- where -------------------------------------------------------------------------------
-_where = op("where", "WhereBackward0", promote=(1, 2), edges=3)(jnp.where)
+_where = op("where", "WhereBackward0", promote=(1, 2), edges=(1, 2))(jnp.where)
 
 
 @public(method=False)
+@outable
 def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
-        from .indexing import nonzero
-        return nonzero(condition, as_tuple=True)
+        return FUNCTIONS["nonzero"](condition, as_tuple=True)   # (the indexing family's)
     if condition.dtype is not D.bool:
         if condition.dtype is not D.uint8:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "

@@ -1,22 +1,23 @@
-"""Pointwise arithmetic and math: add ... pow, the unary math table, lerp, addcmul, atan2.
+"""Pointwise arithmetic: add ... div, remainder, pow, neg, lerp, addcmul, atan2, hypot.
 
-Comparisons, logical and bitwise ops, clamp, maximum/minimum and where live in compare.py and
-are re-exported here (the operator table in ops/__init__.py reads them from this module).
+The unary math table lives in unary.py; comparisons, logical and bitwise ops, clamp,
+maximum/minimum and where in compare.py; both are re-exported here (the operator table in
+ops/__init__.py reads them from this module).
 """
 from __future__ import annotations
 
 import builtins
 
-import jax
 import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
-from .._tensor import Tensor, _SHORT
+from .._tensor import _SHORT
 from ._bind import public
 from ._registry import inplace as _inplace
 from ._registry import op, promoted, run
-from .compare import _NUM, _i, _t, check_other, no_derivative, not_impl
+from .compare import _NUM, _i, _t, check_other, no_derivative, not_impl, outable
+
 
 def _inexact(a) -> bool:
     return jnp.issubdtype(a.dtype, jnp.inexact)
@@ -58,6 +59,7 @@ def _no_bool_sub(a, b):
 
 
 @public(inplace=True)
+@outable
 def add(input, other, *, alpha=1, out=None):
     check_other("add", other)
     if type(alpha) is int and alpha == 1:
@@ -67,6 +69,7 @@ def add(input, other, *, alpha=1, out=None):
 
 
 @public(inplace=True)
+@outable
 def sub(input, other, *, alpha=1, out=None):
     check_other("sub", other)
     _no_bool_sub(input, other)
@@ -90,9 +93,26 @@ def rsub(input, other, *, alpha=1):
     return run(_rsub_alpha, (input, other, alpha))
 
 
+def unbool(a, b, true_div=False):
+    """Bool tensors converted before a float product or quotient: inside one kernel XLA
+    rewrites `float(mask) * x` as a select, which loses inf * 0 = nan."""
+    r = promoted((a, b))
+    if true_div and r.kind in "biu":
+        r = D.get_default_dtype()
+    if r.kind in "fc":
+        if _t(a) and a.dtype is D.bool:
+            a = a.to(r)
+        if _t(b) and b.dtype is D.bool:
+            b = b.to(r)
+    return a, b
+
+
 @public(inplace=True)
+@outable
 def mul(input, other, *, out=None):
     check_other("mul", other)
+    if (_t(input) and input.dtype is D.bool) or (_t(other) and other.dtype is D.bool):
+        input, other = unbool(input, other)
     return run(_mul, (input, other))
 
 
@@ -145,9 +165,12 @@ def int_zero_check(input, other, kernel) -> None:
 
 
 @public(inplace=True)
+@outable
 def div(input, other, *, rounding_mode=None, out=None):
     check_other("div", other)
     if rounding_mode is None:
+        if (_t(input) and input.dtype is D.bool) or (_t(other) and other.dtype is D.bool):
+            input, other = unbool(input, other, True)
         return run(_div, (input, other))
     if rounding_mode == "trunc":
         int_zero_check(input, other, "div_trunc_cpu")
@@ -163,11 +186,13 @@ public("divide", inplace=True)(div)
 
 
 @public(inplace=True)
+@outable
 def true_divide(input, other, *, out=None):
     return div(input, other)
 
 
 @public(inplace=True)
+@outable
 def floor_divide(input, other, *, out=None):
     check_other("floor_divide", other)
     int_zero_check(input, other, "div_floor_cpu")
@@ -175,6 +200,7 @@ def floor_divide(input, other, *, out=None):
 
 
 @public(inplace=True)
+@outable
 def reciprocal(input, *, out=None):
     return run(_reciprocal, (input,))
 
@@ -191,6 +217,7 @@ _fmod = op("fmod", lambda s, p: "FmodBackward1" if p[1] == "t" else "FmodBackwar
 
 
 @public(inplace=True)
+@outable
 def remainder(input, other, *, out=None):
     check_other("remainder", other)
     int_zero_check(input, other, "remainder_cpu")
@@ -198,6 +225,7 @@ def remainder(input, other, *, out=None):
 
 
 @public(inplace=True)
+@outable
 def fmod(input, other, *, out=None):
     check_other("fmod", other)
     int_zero_check(input, other, "fmod_cpu")
@@ -236,24 +264,14 @@ def _pow_static_rule(op_, operands, statics):
     return r, r
 
 
-def _float_power_rule(op_, operands, statics):
-    st = dict(statics)
-    r = promoted(tuple(operands) + ((st["n"],) if "n" in st else ()))
-    r = D.complex128 if r.kind == "c" else D.float64
-    return r, r
+def _float_power_dtype(*operands):
+    return D.complex128 if promoted(operands).kind == "c" else D.float64
 
 
 _pow_static = op("pow_int", "PowBackward0", dtypes=_pow_static_rule)(_pow_static_body)
 _pow_scalar = op("pow_scalar", "PowBackward0")(_pow_body)
 _pow_tensor = op("pow_tensor", "PowBackward1")(_pow_body)
 _rpow = op("rpow", "PowBackward2")(lambda a, b: _pow_body(b, a))
-_fpow_static = op("float_power_int", "PowBackward0", dtypes=_float_power_rule)(
-    _pow_static_body)
-_fpow_scalar = op("float_power_scalar", "PowBackward0", dtypes=_float_power_rule)(jnp.power)
-_fpow_tensor = op("float_power_tensor", "PowBackward1", dtypes=_float_power_rule)(jnp.power)
-_rfpow = op("rfloat_power", "PowBackward2", dtypes=_float_power_rule)(
-    lambda a, b: jnp.power(b, a))
-
 
 def _static_exponent(e) -> bool:
     return _i(e, (int, float)) and not _i(e, bool) and (
@@ -282,21 +300,31 @@ def _pow(name, input, exponent, ops):
 
 
 _POW = (_pow_static, _pow_scalar, _pow_tensor, _rpow)
-_FPOW = (_fpow_static, _fpow_scalar, _fpow_tensor, _rfpow)
 
 
 @public(inplace=True)
+@outable
 def pow(input, exponent, *, out=None):
     return _pow("pow", input, exponent, _POW)
 
 
 @public()
+@outable
 def float_power(input, exponent, *, out=None):
-    return _pow("float_power", input, exponent, _FPOW)
+    # torch converts both operands to double first (ToCopyBackward0 where the dtype changes)
+    check_other("float_power", exponent, arg="exponent")
+    dt = _float_power_dtype(input, exponent)
+    if _t(input) and input.dtype is not dt:
+        input = input.to(dt)
+    if _t(exponent) and exponent.dtype is not dt:
+        exponent = exponent.to(dt)
+    if not _t(input):
+        input = complex(input) if dt.kind == "c" else float(input)
+    return _pow("float_power", input, exponent, _POW)
 
 
 def _float_power_(self, exponent):
-    r = _float_power_rule(None, (self, exponent), ())[0]
+    r = _float_power_dtype(self, exponent)
     if self.dtype is not r:
         raise RuntimeError(f"the base given to float_power_ has dtype {_SHORT[self.dtype.name]} "
                            f"but the operation's result requires dtype {_SHORT[r.name]}")
@@ -307,6 +335,7 @@ public("float_power_", function=False)(_float_power_)
 
 
 @public(inplace=True)
+@outable
 def square(input, *, out=None):
     return pow(input, 2)
 
@@ -316,6 +345,7 @@ _neg = op("neg", "NegBackward0", dtypes="same", saves=False)(jnp.negative)
 
 
 @public(inplace=True)
+@outable
 def neg(input, *, out=None):
     if input.dtype is D.bool:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
@@ -334,142 +364,7 @@ def positive(input):
     return input
 
 
-# ---- unary math (one table) --------------------------------------------------------------
-_COMPLEX_MSG = {"floor": "floor is not supported for complex inputs",
-                "ceil": "ceil is not supported for complex inputs",
-                "trunc": "trunc is not supported for complex inputs",
-                "sign": "Unlike NumPy, torch.sign is not intended to support complex numbers. "
-                        "Please use torch.sgn instead."}
-
-
-def _unary(name, body, grad_fn, dtypes="float", reject="", kernel=None, aliases=()):
-    """One unary op; `reject`: dtype kinds torch has no `kernel` for (NotImplementedError)."""
-    o = op(name, grad_fn, dtypes=dtypes)(body)
-    kname = kernel or f"{name}_vml_cpu"
-
-    def fn(input, *, out=None):
-        if input.dtype.kind in reject:
-            if input.dtype.kind == "c" and name in _COMPLEX_MSG:
-                raise NotImplementedError(_COMPLEX_MSG[name])
-            raise not_impl(kname, input.dtype)
-        return run(o, (input,))
-    fn.__name__ = name
-    for n in (name, *aliases):
-        public(n, inplace=True)(fn)
-    return fn
-
-
-def _digamma(a):
-    # torch: digamma(+-0) = -+inf (jax gives nan there)
-    r = jax.scipy.special.digamma(a)
-    return jnp.where(a == 0, jnp.copysign(jnp.full_like(a, jnp.inf), -a), r)
-
-
-def _rounding(fn):
-    return lambda a: fn(a) if _inexact(a) else a
-
-
-def _sign(a):
-    # torch: sign(nan) = 0 and sign(-0.) = 0.
-    if a.dtype == jnp.bool_ or jnp.issubdtype(a.dtype, jnp.complexfloating):
-        return a if a.dtype == jnp.bool_ else jnp.sign(a)
-    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
-
-
-def _to_real(op_, operands, statics):
-    return None, operands[0].dtype.to_real()
-
-
-exp = _unary("exp", jnp.exp, "ExpBackward0")
-exp2 = _unary("exp2", jnp.exp2, "Exp2Backward0")
-expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0")
-log = _unary("log", jnp.log, "LogBackward0")
-log2 = _unary("log2", jnp.log2, "Log2Backward0")
-log10 = _unary("log10", jnp.log10, "Log10Backward0")
-log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
-sqrt = _unary("sqrt", jnp.sqrt, "SqrtBackward0")
-rsqrt = _unary("rsqrt", lax.rsqrt, "RsqrtBackward0")
-sin = _unary("sin", jnp.sin, "SinBackward0")
-cos = _unary("cos", jnp.cos, "CosBackward0")
-tan = _unary("tan", jnp.tan, "TanBackward0")
-asin = _unary("asin", jnp.arcsin, "AsinBackward0", aliases=("arcsin",))
-acos = _unary("acos", jnp.arccos, "AcosBackward0", aliases=("arccos",))
-atan = _unary("atan", jnp.arctan, "AtanBackward0", aliases=("arctan",))
-sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
-cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
-tanh = _unary("tanh", jnp.tanh, "TanhBackward0")
-asinh = _unary("asinh", jnp.arcsinh, "AsinhBackward0", aliases=("arcsinh",))
-acosh = _unary("acosh", jnp.arccosh, "AcoshBackward0", aliases=("arccosh",))
-atanh = _unary("atanh", jnp.arctanh, "AtanhBackward0", aliases=("arctanh",))
-sigmoid = _unary("sigmoid", jax.nn.sigmoid, "SigmoidBackward0")
-erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0", reject="c")
-erfc = _unary("erfc", jax.scipy.special.erfc, "ErfcBackward0", reject="c")
-erfinv = _unary("erfinv", jax.scipy.special.erfinv, "ErfinvBackward0", reject="c")
-lgamma = _unary("lgamma", jax.scipy.special.gammaln, "LgammaBackward0", reject="c")
-digamma = _unary("digamma", _digamma, "DigammaBackward0", reject="c", kernel="digamma")
-abs = _unary("abs", jnp.abs, "AbsBackward0", dtypes=_to_real, reject="b", kernel="abs_cpu",
-             aliases=("absolute",))
-sign = _unary("sign", _sign, "SignBackward0", dtypes="same", reject="c")
-sgn = _unary("sgn", _sign, "SgnBackward0", dtypes="same")
-floor = _unary("floor", _rounding(jnp.floor), "FloorBackward0", dtypes="same", reject="bc")
-ceil = _unary("ceil", _rounding(jnp.ceil), "CeilBackward0", dtypes="same", reject="bc")
-trunc = _unary("trunc", _rounding(jnp.trunc), "TruncBackward0", dtypes="same", reject="bc",
-               aliases=("fix",))
-frac = _unary("frac", lambda a: a - jnp.trunc(a), "FracBackward0", dtypes="same",
-              reject="biuc", kernel="frac_cpu")
-
-
-def _relu(a):
-    return jnp.maximum(a, jnp.zeros((), a.dtype))
-
-
-_relu_op = op("relu", "ReluBackward0", dtypes="same")(_relu)
-
-
-@public(inplace=True)
-def relu(input):
-    if input.dtype is D.bool:
-        raise RuntimeError("Boolean inputs not supported for relu")
-    if input.dtype.kind == "c":
-        raise NotImplementedError("clamp is not supported for complex types")
-    return run(_relu_op, (input,))
-
-
-def _round_dec(a, decimals):
-    p = jnp.asarray(10.0 ** builtins.abs(decimals), a.dtype)
-    if decimals < 0:
-        return jnp.round(a / p) * p
-    return jnp.round(a * p) / p
-
-
-_round = op("round", "RoundBackward0", dtypes="same")(_rounding(jnp.round))
-_round_decimals = op("round_decimals", "RoundBackward1", dtypes="same")(_round_dec)
-
-
-@public(inplace=True)
-def round(input, *, decimals: int = 0, out=None):
-    if decimals == 0:
-        if input.dtype.kind in "bc":
-            raise not_impl("round_vml_cpu", input.dtype)
-        return run(_round, (input,))
-    if input.dtype.kind not in "f":
-        raise not_impl("round_cpu", input.dtype)
-    return run(_round_decimals, (input,), (("decimals", int(decimals)),))
-
-
-_logit = op("logit", "LogitBackward0", dtypes="float")(lambda a: jnp.log(a / (1 - a)))
-_logit_eps = op("logit_eps", "LogitBackward0", dtypes="float", promote=(0,))(
-    lambda a, eps: (lambda z: jnp.log(z / (1 - z)))(jnp.clip(a, eps, 1 - eps)))
-
-
-@public(inplace=True)
-def logit(input, eps=None, *, out=None):
-    if input.dtype.kind == "c":
-        raise not_impl("logit_cpu", input.dtype)
-    return run(_logit, (input,)) if eps is None else run(_logit_eps, (input, float(eps)))
-
-
-# ---- lerp, addcmul / addcdiv, atan2, hypot, nan_to_num -----------------------------------
+# ---- lerp, addcmul / addcdiv, atan2, hypot -----------------------------------------------
 def _lerp_body(a, b, w):
     # torch's formula (exact at w == 0 and w == 1)
     return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
@@ -485,6 +380,7 @@ _CTYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
 
 
 @public(inplace=True)
+@outable
 def lerp(input, end, weight, *, out=None):
     if not _t(end) or not (_t(weight) or _i(weight, _NUM)):
         raise TypeError(f"lerp() received an invalid combination of arguments - got "
@@ -507,11 +403,13 @@ _addcdiv = op("addcdiv", "AddcdivBackward0", promote=(0, 1, 2))(
 
 
 @public(inplace=True)
+@outable
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     return run(_addcmul, (input, tensor1, tensor2, value))
 
 
 @public(inplace=True)
+@outable
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
         raise RuntimeError(
@@ -529,6 +427,7 @@ _hypot = op("hypot", "HypotBackward0")(jnp.hypot)
 
 
 @public(inplace=True)
+@outable
 def atan2(input, other, *, out=None):
     check_other("atan2", other, True)
     r = promoted((input, other))
@@ -541,6 +440,7 @@ public("arctan2", inplace=True)(atan2)
 
 
 @public(inplace=True)
+@outable
 def hypot(input, other, *, out=None):
     check_other("hypot", other, True)
     r = promoted((input, other))
@@ -549,18 +449,11 @@ def hypot(input, other, *, out=None):
     return run(_hypot, (input, other))
 
 
-_nan_to_num = op("nan_to_num", "NanToNumBackward0", dtypes="same")(
-    lambda a, nan, posinf, neginf: jnp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf))
-
-
-@public(inplace=True)
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    if input.dtype.kind not in "fc":
-        return input.clone()
-    return run(_nan_to_num, (input,), (("nan", nan), ("posinf", posinf), ("neginf", neginf)))
-
-
 # ---- the rest of the pointwise family (the operator table reads these names here) --------
+from .unary import (  # noqa: E402,F401
+    abs, acos, acosh, asin, asinh, atan, atanh, ceil, cos, cosh, digamma, erf, erfc, erfinv, exp,
+    exp2, expm1, floor, frac, lgamma, log, log10, log1p, log2, logit, nan_to_num, relu, round,
+    rsqrt, sgn, sigmoid, sign, sin, sinh, sqrt, tan, tanh, trunc)
 from .compare import (  # noqa: E402,F401
     allclose, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
     bitwise_xor, clamp, clamp_max, clamp_min, eq, equal, fmax, fmin, ge, gt, isclose, isfinite,

@@ -1,10 +1,16 @@
 """Reductions: sum, mean, prod, max/min (with dim: (values, indices)), amax/amin, arg*,
-norm, std/var, logsumexp, all/any, cumsum/cumprod."""
+aminmax, all/any, count_nonzero, std/var (+ _mean), logsumexp. Norms: norms.py."""
 from __future__ import annotations
 
+import builtins
+import functools
 import math
+import warnings
 
+import jax
 import jax.numpy as jnp
+import jax.scipy.special as jsp
+from jax import lax
 
 from .. import _dtype as D
 from .._tensor import Tensor, _SHORT, _wrap_dim
@@ -12,8 +18,44 @@ from ._bind import public
 from ._common import dims as _dims
 from ._common import return_type
 from ._registry import op, run
+from .compare import outable
 
 
+def axes(dim, ndim):
+    """torch dims -> jnp axes: None (all) or a tuple; a 0-d tensor has no axis to reduce."""
+    if dim is None:
+        return None
+    return () if ndim == 0 else dim
+
+
+def _dim_arg(input, dim, empty_is_all=True):
+    """Normalized dims (sorted tuple) or None; `()` means every dim for most reductions."""
+    if dim is None:
+        return None
+    d = _dims(dim, input.ndim)
+    if d == () and empty_is_all:
+        d = tuple(range(input.ndim))
+    return d
+
+
+def _opt_dtype(dtype):
+    return None if dtype is None else D.to_dtype(dtype)
+
+
+def _reduced_sizes_nonzero(name, input, d):
+    for k in d:
+        if input.ndim and input.shape[k] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {k} to have non-zero size.")
+
+
+def _need_dim_if_empty(name, input, err=RuntimeError, hint=True):
+    if input.numel() == 0:
+        extra = " Specify the reduction dim with the 'dim' argument." if hint else ""
+        raise err(f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+                  f"{extra}")
+
+
+# ---- sum / mean / prod -------------------------------------------------------------------
 def _sum_rule(op_, operands, statics):
     dt = dict(statics).get("dtype")
     if dt is None:
@@ -21,20 +63,6 @@ def _sum_rule(op_, operands, statics):
         if dt.kind in "biu":
             dt = D.int64
     return dt, dt
-
-
-def _axis(statics):
-    return dict(statics)["dim"]
-
-
-_sum = op("sum", lambda s, p: "SumBackward0" if dict(s)["dim"] is None else "SumBackward1",
-          dtypes=_sum_rule, saves=False)(
-    lambda a, dim, keepdim, dtype: jnp.sum(a, axis=dim, keepdims=keepdim))
-_nansum = op("nansum", "NansumBackward0", dtypes=_sum_rule)(
-    lambda a, dim, keepdim, dtype: jnp.nansum(a, axis=dim, keepdims=keepdim))
-_prod = op("prod", lambda s, p: "ProdBackward0" if dict(s)["dim"] is None else "ProdBackward1",
-           dtypes=_sum_rule)(lambda a, dim, keepdim, dtype: jnp.prod(a, axis=dim,
-                                                                     keepdims=keepdim))
 
 
 def _mean_rule(op_, operands, statics):
@@ -46,73 +74,120 @@ def _mean_rule(op_, operands, statics):
     return dt, dt
 
 
-_mean = op("mean", lambda s, p: "MeanBackward0" if dict(s)["dim"] is None else "MeanBackward1",
-           dtypes=_mean_rule, saves=False)(
-    lambda a, dim, keepdim, dtype: jnp.mean(a, axis=dim, keepdims=keepdim))
-_nanmean = op("nanmean", "NanmeanBackward0", dtypes=_mean_rule)(
-    lambda a, dim, keepdim, dtype: jnp.nanmean(a, axis=dim, keepdims=keepdim))
+def _given(name0, name1):
+    return lambda s, p: name0 if dict(s)["dim"] is None else name1
+
+
+def _nansum_body(a, axis, keepdims):
+    if not jnp.issubdtype(a.dtype, jnp.inexact):
+        return jnp.sum(a, axis=axis, keepdims=keepdims)
+    return _nansum_nd(a, axis, keepdims)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _nansum_nd(a, axis, keepdims):
+    return jnp.nansum(a, axis=axis, keepdims=keepdims)
+
+
+@_nansum_nd.defjvp
+def _nansum_nd_jvp(axis, keepdims, primals, tangents):
+    (a,), (t,) = primals, tangents
+    # torch multiplies the gradient by the mask (NaN * 0 stays NaN); the barrier keeps XLA
+    # from turning `x * float(mask)` into a select
+    mask = lax.optimization_barrier((~jnp.isnan(a)).astype(t.dtype))
+    return _nansum_nd(a, axis, keepdims), jnp.sum(t * mask, axis=axis, keepdims=keepdims)
+
+
+_sum = op("sum", _given("SumBackward0", "SumBackward1"), dtypes=_sum_rule, saves=False)(
+    lambda a, dim, keepdim, dtype: jnp.sum(a, axis=axes(dim, a.ndim), keepdims=keepdim))
+_nansum = op("nansum", "NansumBackward0", dtypes=_sum_rule)(
+    lambda a, dim, keepdim, dtype: _nansum_body(a, axes(dim, a.ndim), keepdim))
+_prod = op("prod", _given("ProdBackward0", "ProdBackward1"), dtypes=_sum_rule)(
+    lambda a, dim, keepdim, dtype: jnp.prod(a, axis=axes(dim, a.ndim), keepdims=keepdim))
+_mean = op("mean", _given("MeanBackward0", "MeanBackward1"), dtypes=_mean_rule, saves=False)(
+    lambda a, dim, keepdim, dtype: jnp.mean(a, axis=axes(dim, a.ndim), keepdims=keepdim))
+_not_nan_count = op("not_nan_count", None, dtypes="long")(
+    lambda a, dim, keepdim: jnp.sum(~jnp.isnan(a), axis=axes(dim, a.ndim), keepdims=keepdim))
 
 
 def _reduce_args(input, dim, keepdim, dtype):
-    d = _dims(dim, input.ndim)
-    if d == ():
-        d = None
-    return (("dim", d), ("keepdim", bool(keepdim)),
-            ("dtype", None if dtype is None else D.to_dtype(dtype)))
+    return (("dim", _dim_arg(input, dim)), ("keepdim", bool(keepdim)),
+            ("dtype", _opt_dtype(dtype)))
 
 
 @public()
+@outable
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return run(_sum, (input,), _reduce_args(input, dim, keepdim, dtype))
 
 
 @public()
+@outable
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if input.dtype.kind == "c":
+        raise RuntimeError("nansum does not support complex inputs")
     return run(_nansum, (input,), _reduce_args(input, dim, keepdim, dtype))
 
 
 @public()
+@outable
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    _mean_rule(_mean, (input,), (("dtype", _opt_dtype(dtype)),))
     return run(_mean, (input,), _reduce_args(input, dim, keepdim, dtype))
 
 
 @public()
+@outable
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    return run(_nanmean, (input,), _reduce_args(input, dim, keepdim, dtype))
+    if input.dtype.kind not in "fc":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_SHORT[input.dtype.name]}")
+    # torch's composite: nansum(x) / count of non-NaN (grad_fn DivBackward0 over Nansum)
+    args = _reduce_args(input, dim, keepdim, None)
+    count = run(_not_nan_count, (input,), args[:2])
+    from .pointwise import div
+    return div(nansum(input, dim, keepdim, dtype=dtype), count)
 
 
 @public()
+@outable
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    if dim is not None and not isinstance(dim, int):
-        raise TypeError("prod(): argument 'dim' must be int")
+    if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
+        raise TypeError(f"prod() received an invalid combination of arguments - got "
+                        f"({type(dim).__name__}), but expected one of: (*, torch.dtype dtype = "
+                        "None), (int dim, bool keepdim = False, *, torch.dtype dtype = None)")
     return run(_prod, (input,), _reduce_args(input, dim, keepdim, dtype))
 
 
 # ---- max / min ---------------------------------------------------------------------------
-def _full_extreme(fn):
-    return lambda a: fn(a)
-
-
-def _dim_extreme(fn, argfn):
+def _select_body(argfn):
+    # values gathered at the index: the gradient goes to that one element (torch's
+    # value_selecting_reduction_backward), not spread over ties as jnp.max's would be
     def body(a, dim, keepdim):
-        v = fn(a, axis=dim, keepdims=keepdim)
-        i = argfn(a, axis=dim, keepdims=keepdim).astype(jnp.int64)
-        return v, i
+        if a.ndim == 0:
+            return a, jnp.zeros((), jnp.int64)
+        i = argfn(a, axis=dim, keepdims=True)
+        v = jnp.take_along_axis(a, i, axis=dim)
+        if not keepdim:
+            v, i = jnp.squeeze(v, dim), jnp.squeeze(i, dim)
+        return v, i.astype(jnp.int64)
     return body
 
 
-def _check_nonempty(name, input, dim=None):
-    if input.numel() == 0 and dim is None:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                           "== 0. Specify the reduction dim with the 'dim' argument.")
+def _evenly(fn):
+    # the value of fn, with torch's evenly_distribute_backward (a NaN result: over the NaNs)
+    def body(a):
+        from .stats import evenly
+        return evenly(a.reshape(-1), fn(lax.stop_gradient(a)))
+    return body
 
 
-_max_all = op("max_all", "MaxBackward1", dtypes="same")(jnp.max)
-_min_all = op("min_all", "MinBackward1", dtypes="same")(jnp.min)
-_max_dim = op("max_dim", "MaxBackward0", dtypes="same", nout=2)(
-    _dim_extreme(jnp.max, jnp.argmax))
-_min_dim = op("min_dim", "MinBackward0", dtypes="same", nout=2)(
-    _dim_extreme(jnp.min, jnp.argmin))
+_max_all = op("max_all", "MaxBackward1", dtypes="same")(_evenly(jnp.max))
+_min_all = op("min_all", "MinBackward1", dtypes="same")(_evenly(jnp.min))
+_max_dim = op("max_dim", "MaxBackward0", dtypes=lambda o, x, s: (None, None), nout=2)(
+    _select_body(jnp.argmax))
+_min_dim = op("min_dim", "MinBackward0", dtypes=lambda o, x, s: (None, None), nout=2)(
+    _select_body(jnp.argmin))
 
 
 def _extreme(name, all_op, dim_op, binary):
@@ -120,19 +195,21 @@ def _extreme(name, all_op, dim_op, binary):
         if isinstance(dim, Tensor):
             return binary(input, dim)
         if dim is None:
-            _check_nonempty(name, input)
+            _need_dim_if_empty(name, input)
             return run(all_op, (input,))
         d = _wrap_dim(dim, input.ndim)
+        _reduced_sizes_nonzero(name, input, (d,))
         v, i = run(dim_op, (input,), (("dim", d), ("keepdim", bool(keepdim))))
         return return_type(name)(v, i)
     fn.__name__ = name
+    fn = outable(fn)
     return public(name)(fn)
 
 
 def _lazy_binary(name):
     def f(a, b):
-        from . import pointwise
-        return getattr(pointwise, name)(a, b)
+        from . import compare
+        return getattr(compare, name)(a, b)
     return f
 
 
@@ -140,194 +217,224 @@ max = _extreme("max", _max_all, _max_dim, _lazy_binary("maximum"))
 min = _extreme("min", _min_all, _min_dim, _lazy_binary("minimum"))
 
 _amax = op("amax", "AmaxBackward0", dtypes="same")(
-    lambda a, dim, keepdim: jnp.max(a, axis=dim, keepdims=keepdim))
+    lambda a, dim, keepdim: jnp.max(a, axis=axes(dim, a.ndim), keepdims=keepdim))
 _amin = op("amin", "AminBackward0", dtypes="same")(
-    lambda a, dim, keepdim: jnp.min(a, axis=dim, keepdims=keepdim))
+    lambda a, dim, keepdim: jnp.min(a, axis=axes(dim, a.ndim), keepdims=keepdim))
+
+
+def _amax_args(name, input, dim, keepdim):
+    d = _dim_arg(input, dim)
+    if d is None or d == tuple(range(input.ndim)):
+        if input.numel() == 0 and (d is None or dim == () or input.ndim == 0):
+            _need_dim_if_empty(name, input)
+    if d is not None:
+        _reduced_sizes_nonzero(name, input, d)
+    return (("dim", d), ("keepdim", bool(keepdim)))
 
 
 @public()
 def amax(input, dim=(), keepdim=False, *, out=None):
-    return run(_amax, (input,), (("dim", _dims(dim, input.ndim) or None),
-                                 ("keepdim", bool(keepdim))))
+    return run(_amax, (input,), _amax_args("amax", input, dim, keepdim))
 
 
 @public()
 def amin(input, dim=(), keepdim=False, *, out=None):
-    return run(_amin, (input,), (("dim", _dims(dim, input.ndim) or None),
-                                 ("keepdim", bool(keepdim))))
+    return run(_amin, (input,), _amax_args("amin", input, dim, keepdim))
+
+
+_aminmax = op("aminmax", "AminmaxBackward0", dtypes=lambda o, x, s: (None, None), nout=2)(
+    lambda a, dim, keepdim: (jnp.min(a, axis=dim, keepdims=keepdim),
+                             jnp.max(a, axis=dim, keepdims=keepdim)))
 
 
 @public()
-def aminmax(input, *, dim=None, keepdim=False):
-    return return_type("aminmax", ("min", "max"))(amin(input, () if dim is None else dim,
-                                                       keepdim),
-                                                  amax(input, () if dim is None else dim,
-                                                       keepdim))
+@outable
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    d = None if dim is None else _wrap_dim(dim, input.ndim)
+    if d is None and input.numel() == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    if d is not None and input.ndim and input.shape[d] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+    if d is None and keepdim:
+        d = tuple(range(input.ndim))
+    elif d is not None:
+        d = axes((d,), input.ndim)
+    return return_type("aminmax", ("min", "max"))(
+        *run(_aminmax, (input,), (("dim", d), ("keepdim", bool(keepdim)))))
 
 
-_argmax = op("argmax", None, dtypes="long")(
-    lambda a, dim, keepdim: jnp.argmax(a, axis=dim, keepdims=keepdim))
-_argmin = op("argmin", None, dtypes="long")(
-    lambda a, dim, keepdim: jnp.argmin(a, axis=dim, keepdims=keepdim))
+def _arg_body(fn):
+    return lambda a, dim, keepdim: fn(a, axis=dim, keepdims=keepdim) if a.ndim else \
+        jnp.zeros((), jnp.int64)
+
+
+_argmax = op("argmax", None, dtypes="long")(_arg_body(jnp.argmax))
+_argmin = op("argmin", None, dtypes="long")(_arg_body(jnp.argmin))
+
+
+def _arg(name, o, input, dim, keepdim):
+    if input.dtype is D.bool:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None:
+        if input.numel() == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        d = None
+    else:
+        d = _wrap_dim(dim, input.ndim)
+        _reduced_sizes_nonzero(name, input, (d,))
+    return run(o, (input,), (("dim", d), ("keepdim", bool(keepdim))))
 
 
 @public()
 def argmax(input, dim=None, keepdim=False):
-    d = None if dim is None else _wrap_dim(dim, input.ndim)
-    return run(_argmax, (input,), (("dim", d), ("keepdim", bool(keepdim) and d is not None)))
+    return _arg("argmax", _argmax, input, dim, keepdim)
 
 
 @public()
 def argmin(input, dim=None, keepdim=False):
-    d = None if dim is None else _wrap_dim(dim, input.ndim)
-    return run(_argmin, (input,), (("dim", d), ("keepdim", bool(keepdim) and d is not None)))
+    return _arg("argmin", _argmin, input, dim, keepdim)
 
 
-# ---- norms and moments -------------------------------------------------------------------
-def _vector_norm(a, ord, dim, keepdim):
-    x = jnp.abs(a)
-    if ord == float("inf"):
-        return jnp.max(x, axis=dim, keepdims=keepdim)
-    if ord == float("-inf"):
-        return jnp.min(x, axis=dim, keepdims=keepdim)
-    if ord == 0:
-        return jnp.sum((x != 0).astype(a.dtype), axis=dim, keepdims=keepdim)
-    if ord == 2:
-        return jnp.sqrt(jnp.sum(x * x, axis=dim, keepdims=keepdim))
-    if ord == 1:
-        return jnp.sum(x, axis=dim, keepdims=keepdim)
-    return jnp.sum(x ** ord, axis=dim, keepdims=keepdim) ** (1.0 / ord)
+# ---- all / any / count_nonzero -----------------------------------------------------------
+def _bool_rule(op_, operands, statics):
+    return None, D.uint8 if operands[0].dtype is D.uint8 else D.bool
 
 
-def _norm_rule(op_, operands, statics):
-    dt = dict(statics).get("dtype") or operands[0].dtype
-    if dt.kind not in "fc":
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_SHORT[dt.name]}")
-    return dt, dt.to_real()
-
-
-_vnorm = op("linalg_vector_norm", "LinalgVectorNormBackward0", dtypes=_norm_rule)(
-    lambda a, ord, dim, keepdim, dtype: _vector_norm(a, ord, dim, keepdim))
-
-
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
-    return run(_vnorm, (x,), (("ord", float(ord)), ("dim", _dims(dim, x.ndim)),
-                              ("keepdim", bool(keepdim)),
-                              ("dtype", None if dtype is None else D.to_dtype(dtype))))
+_all = op("all", None, dtypes=_bool_rule)(
+    lambda a, dim, keepdim: jnp.all(a, axis=axes(dim, a.ndim), keepdims=keepdim))
+_any = op("any", None, dtypes=_bool_rule)(
+    lambda a, dim, keepdim: jnp.any(a, axis=axes(dim, a.ndim), keepdims=keepdim))
 
 
 @public()
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    if p == "fro" or p is None:
-        p = 2
-    if isinstance(p, str):
-        from .. import linalg
-        return linalg.matrix_norm(input, p, dim or (-2, -1), keepdim, dtype=dtype)
-    return vector_norm(input, p, dim, keepdim, dtype=dtype)
-
-
-def _var_body(a, dim, correction, keepdim):
-    n = a.size if dim is None else math.prod(a.shape[d] for d in dim)
-    m = jnp.mean(a, axis=dim, keepdims=True)
-    d = a - m
-    return jnp.sum(d * jnp.conj(d), axis=dim, keepdims=keepdim).real / jnp.maximum(
-        n - correction, 0)
-
-
-_var = op("var", "VarBackward0", dtypes=_mean_rule)(_var_body)
-_std = op("std", "StdBackward0", dtypes=_mean_rule)(
-    lambda a, dim, correction, keepdim: jnp.sqrt(_var_body(a, dim, correction, keepdim)))
-
-
-def _moment_args(input, dim, unbiased, keepdim, correction):
-    if isinstance(dim, bool):  # std(x, True) is the old unbiased= positional
-        dim, unbiased = None, dim
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    return (("dim", _dims(dim, input.ndim)), ("correction", correction),
-            ("keepdim", bool(keepdim)))
-
-
-@public()
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    return run(_var, (input,), _moment_args(input, dim, unbiased, keepdim, correction))
-
-
-@public()
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    return run(_std, (input,), _moment_args(input, dim, unbiased, keepdim, correction))
-
-
-@public(method=False)
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
-
-
-@public(method=False)
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
-
-
-_logsumexp = op("logsumexp", "LogsumexpBackward0", dtypes="float")(
-    lambda a, dim, keepdim: _lse(a, dim, keepdim))
-
-
-def _lse(a, dim, keepdim):
-    import jax.scipy.special as sp
-    return sp.logsumexp(a, axis=dim, keepdims=keepdim)
-
-
-@public()
-def logsumexp(input, dim, keepdim=False, *, out=None):
-    return run(_logsumexp, (input,), (("dim", _dims(dim, input.ndim)),
-                                      ("keepdim", bool(keepdim))))
-
-
-_all = op("all", None, dtypes="bool")(lambda a, dim, keepdim: jnp.all(a, axis=dim,
-                                                                      keepdims=keepdim))
-_any = op("any", None, dtypes="bool")(lambda a, dim, keepdim: jnp.any(a, axis=dim,
-                                                                      keepdims=keepdim))
-
-
-@public()
+@outable
 def all(input, dim=None, keepdim=False, *, out=None):
-    return run(_all, (input,), (("dim", _dims(dim, input.ndim)), ("keepdim", bool(keepdim))))
+    # all/any over dim=() reduce nothing (unlike sum)
+    return run(_all, (input,), (("dim", _dim_arg(input, dim, False)), ("keepdim", bool(keepdim))))
 
 
 @public()
+@outable
 def any(input, dim=None, keepdim=False, *, out=None):
-    return run(_any, (input,), (("dim", _dims(dim, input.ndim)), ("keepdim", bool(keepdim))))
+    return run(_any, (input,), (("dim", _dim_arg(input, dim, False)), ("keepdim", bool(keepdim))))
 
 
 _count_nonzero = op("count_nonzero", None, dtypes="long")(
-    lambda a, dim: jnp.sum(a != 0, axis=dim))
+    lambda a, dim: jnp.sum(a != 0, axis=axes(dim, a.ndim)))
 
 
 @public()
 def count_nonzero(input, dim=None):
-    return run(_count_nonzero, (input,), (("dim", _dims(dim, input.ndim)),))
+    return run(_count_nonzero, (input,), (("dim", _dim_arg(input, dim)),))
 
 
-def _cum_rule(op_, operands, statics):
-    return _sum_rule(op_, operands, statics)
+# ---- moments -----------------------------------------------------------------------------
+@jax.custom_jvp
+def _sqrt0(v):
+    return jnp.sqrt(v)
 
 
-_cumsum = op("cumsum", "CumsumBackward0", dtypes=_cum_rule)(
-    lambda a, dim, dtype: jnp.cumsum(a, axis=dim))
-_cumprod = op("cumprod", "CumprodBackward0", dtypes=_cum_rule)(
-    lambda a, dim, dtype: jnp.cumprod(a, axis=dim))
+@_sqrt0.defjvp
+def _sqrt0_jvp(primals, tangents):
+    # torch's std backward: zero (not nan) where the std is zero
+    y = jnp.sqrt(primals[0])
+    return y, jnp.where(y == 0, 0, tangents[0] / (2 * jnp.where(y == 0, 1, y)))
 
 
-@public(inplace=True)
-def cumsum(input, dim, *, dtype=None, out=None):
-    return run(_cumsum, (input,), (("dim", _wrap_dim(dim, input.ndim)),
-                                   ("dtype", None if dtype is None else D.to_dtype(dtype))))
+def _var_body(a, dim, correction, keepdim):
+    ax = axes(dim, a.ndim)
+    n = a.size if ax is None else math.prod(a.shape[d] for d in ax)
+    m = jnp.mean(a, axis=ax, keepdims=True)
+    d = a - m
+    sq = (d * jnp.conj(d)).real if jnp.iscomplexobj(d) else d * d
+    return jnp.sum(sq, axis=ax, keepdims=keepdim) / builtins.max(n - correction, 0)
 
 
-@public(inplace=True)
-def cumprod(input, dim, *, dtype=None, out=None):
-    return run(_cumprod, (input,), (("dim", _wrap_dim(dim, input.ndim)),
-                                    ("dtype", None if dtype is None else D.to_dtype(dtype))))
+def _moment_rule(op_, operands, statics, what="std and var"):
+    dt = operands[0].dtype
+    if dt.kind not in "fc":
+        raise RuntimeError(f"{what} only support floating point and complex dtypes")
+    return dt, dt.to_real()
+
+
+def _two_rule(op_, operands, statics):
+    _moment_rule(op_, operands, statics)
+    return operands[0].dtype, None
+
+
+def _mean_of(a, dim, keepdim):
+    return jnp.mean(a, axis=axes(dim, a.ndim), keepdims=keepdim)
+
+
+_var = op("var", "VarBackward0", dtypes=_moment_rule)(_var_body)
+_std = op("std", "StdBackward0", dtypes=_moment_rule)(
+    lambda a, dim, correction, keepdim: _sqrt0(_var_body(a, dim, correction, keepdim)))
+_var_mean = op("var_mean", "VarMeanBackward0", dtypes=_two_rule, nout=2)(
+    lambda a, dim, correction, keepdim: (_var_body(a, dim, correction, keepdim),
+                                         _mean_of(a, dim, keepdim)))
+_std_mean = op("std_mean", "StdMeanBackward0", dtypes=_two_rule, nout=2)(
+    lambda a, dim, correction, keepdim: (_sqrt0(_var_body(a, dim, correction, keepdim)),
+                                         _mean_of(a, dim, keepdim)))
+
+
+def _moment_args(name, input, dim, unbiased, keepdim, correction):
+    _moment_rule(None, (input,), (), name if name.endswith("_mean") else "std and var")
+    if isinstance(dim, bool):  # std(x, True) is the old unbiased= positional
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    d = _dim_arg(input, dim)
+    n = input.numel() if d is None else math.prod(input.shape[k] for k in d) \
+        if input.ndim else 1
+    if input.dtype.kind in "fc" and n - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    return (("dim", d), ("correction", correction), ("keepdim", bool(keepdim)))
+
+
+@public()
+@outable
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return run(_var, (input,), _moment_args("var", input, dim, unbiased, keepdim, correction))
+
+
+@public()
+@outable
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    return run(_std, (input,), _moment_args("std", input, dim, unbiased, keepdim, correction))
+
+
+@public(method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return run(_var_mean, (input,),
+               _moment_args("var_mean", input, dim, unbiased, keepdim, correction))
+
+
+@public(method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return run(_std_mean, (input,),
+               _moment_args("std_mean", input, dim, unbiased, keepdim, correction))
+
+
+# ---- logsumexp ---------------------------------------------------------------------------
+_logsumexp = op("logsumexp", "LogsumexpBackward0", dtypes="float")(
+    lambda a, dim, keepdim: jsp.logsumexp(a, axis=axes(dim, a.ndim), keepdims=keepdim)
+    if a.size else jnp.full(jnp.sum(a, axis=axes(dim, a.ndim), keepdims=keepdim).shape,
+                            -jnp.inf, a.dtype))
+
+
+@public()
+@outable
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    d = _dims(dim, input.ndim)
+    if d == () and input.ndim:
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                           f"{[1] * input.ndim}")
+    return run(_logsumexp, (input,), (("dim", d), ("keepdim", bool(keepdim))))
+
+
+# torch.linalg.vector_norm is imported from here
+from .norms import norm, vector_norm  # noqa: E402,F401

@@ -1,0 +1,106 @@
+"""Scans: cumsum, cumprod, cummax/cummin (with indices), logcumsumexp."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jax import lax
+
+from .. import _dtype as D
+from .._tensor import _wrap_dim
+from ._bind import public
+from ._common import return_type
+from ._registry import op, run
+from .compare import not_impl, outable
+
+
+def _cum_rule(op_, operands, statics):
+    dt = dict(statics).get("dtype")
+    if dt is None:
+        dt = operands[0].dtype
+        if dt.kind in "biu":
+            dt = D.int64
+    return dt, dt
+
+
+def _scan(fn):
+    return lambda a, dim, dtype: fn(a, axis=dim) if a.ndim else a
+
+
+_cumsum = op("cumsum", "CumsumBackward0", dtypes=_cum_rule)(_scan(jnp.cumsum))
+_cumprod = op("cumprod", "CumprodBackward0", dtypes=_cum_rule)(_scan(jnp.cumprod))
+
+
+def _cum_args(input, dim, dtype):
+    return (("dim", _wrap_dim(dim, input.ndim)),
+            ("dtype", None if dtype is None else D.to_dtype(dtype)))
+
+
+@public(inplace=True)
+@outable
+def cumsum(input, dim, *, dtype=None, out=None):
+    return run(_cumsum, (input,), _cum_args(input, dim, dtype))
+
+
+@public(inplace=True)
+@outable
+def cumprod(input, dim, *, dtype=None, out=None):
+    return run(_cumprod, (input,), _cum_args(input, dim, dtype))
+
+
+def _cum_extreme(later_wins):
+    """(values, indices) of a running max/min: a NaN wins and stays; ties take the later
+    index, as torch's cummax/cummin do. The values are gathered at the indices, so the
+    gradient goes to the selected elements (torch's CummaxBackward0)."""
+    def combine(x, y):
+        (va, ia), (vb, ib) = x, y
+        if jnp.issubdtype(va.dtype, jnp.inexact):
+            na, nb = jnp.isnan(va), jnp.isnan(vb)
+            take = (nb & ~na) | (~na & later_wins(vb, va))
+        else:
+            take = later_wins(vb, va)
+        return jnp.where(take, vb, va), jnp.where(take, ib, ia)
+
+    def body(a, dim):
+        if a.ndim == 0:
+            return a, jnp.zeros((), jnp.int64)
+        if a.shape[dim] == 0:
+            return a, jnp.zeros(a.shape, jnp.int64)
+        iota = lax.broadcasted_iota(jnp.int64, a.shape, dim)
+        _, idx = lax.associative_scan(combine, (lax.stop_gradient(a), iota), axis=dim)
+        return jnp.take_along_axis(a, idx, axis=dim), idx
+    return body
+
+
+def _none_rule(op_, operands, statics):
+    return None, None
+
+
+_cummax = op("cummax", "CummaxBackward0", dtypes=_none_rule, nout=2)(
+    _cum_extreme(lambda new, old: new >= old))
+_cummin = op("cummin", "CumminBackward0", dtypes=_none_rule, nout=2)(
+    _cum_extreme(lambda new, old: new <= old))
+
+
+@public()
+@outable
+def cummax(input, dim, *, out=None):
+    return return_type("cummax")(*run(_cummax, (input,),
+                                      (("dim", _wrap_dim(dim, input.ndim)),)))
+
+
+@public()
+@outable
+def cummin(input, dim, *, out=None):
+    return return_type("cummin")(*run(_cummin, (input,),
+                                      (("dim", _wrap_dim(dim, input.ndim)),)))
+
+
+_logcumsumexp = op("logcumsumexp", "LogcumsumexpBackward0", dtypes="same")(
+    lambda a, dim: lax.cumlogsumexp(a, axis=dim) if a.ndim and a.size else a)
+
+
+@public()
+@outable
+def logcumsumexp(input, dim, *, out=None):
+    if input.dtype.kind not in "fc":
+        raise not_impl("logcumsumexp_out_cpu", input.dtype)
+    return run(_logcumsumexp, (input,), (("dim", _wrap_dim(dim, input.ndim)),))

@@ -1,0 +1,170 @@
+"""Unary pointwise math: exp, log, trig, special functions, rounding, sign, abs, relu,
+logit, nan_to_num (function, method and in-place forms)."""
+from __future__ import annotations
+
+import builtins
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .. import _dtype as D
+from ._bind import public
+from ._registry import op, run
+from .compare import not_impl, outable
+
+
+def _inexact(a) -> bool:
+    return jnp.issubdtype(a.dtype, jnp.inexact)
+
+
+# ---- the table --------------------------------------------------------------------------
+_COMPLEX_MSG = {"floor": "floor is not supported for complex inputs",
+                "ceil": "ceil is not supported for complex inputs",
+                "trunc": "trunc is not supported for complex inputs",
+                "sign": "Unlike NumPy, torch.sign is not intended to support complex numbers. "
+                        "Please use torch.sgn instead."}
+
+
+def _unary(name, body, grad_fn, dtypes="float", reject="", kernel=None, aliases=()):
+    """One unary op; `reject`: dtype kinds torch has no `kernel` for (NotImplementedError)."""
+    o = op(name, grad_fn, dtypes=dtypes)(body)
+    kname = kernel or f"{name}_vml_cpu"
+
+    def fn(input, *, out=None):
+        if input.dtype.kind in reject:
+            if input.dtype.kind == "c" and name in _COMPLEX_MSG:
+                raise NotImplementedError(_COMPLEX_MSG[name])
+            raise not_impl(kname, input.dtype)
+        return run(o, (input,))
+    fn.__name__ = name
+    fn = outable(fn)
+    for n in (name, *aliases):
+        public(n, inplace=True)(fn)
+    return fn
+
+
+def _digamma(a):
+    # torch: digamma(+-0) = -+inf (jax gives nan there)
+    r = jax.scipy.special.digamma(a)
+    return jnp.where(a == 0, jnp.copysign(jnp.full_like(a, jnp.inf), -a), r)
+
+
+def _rounding(fn):
+    return lambda a: fn(a) if _inexact(a) else a
+
+
+def _sign(a):
+    # torch: sign(nan) = 0 and sign(-0.) = 0.
+    if a.dtype == jnp.bool_ or jnp.issubdtype(a.dtype, jnp.complexfloating):
+        return a if a.dtype == jnp.bool_ else jnp.sign(a)
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+
+def _to_real(op_, operands, statics):
+    return None, operands[0].dtype.to_real()
+
+
+exp = _unary("exp", jnp.exp, "ExpBackward0")
+exp2 = _unary("exp2", jnp.exp2, "Exp2Backward0")
+expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0")
+log = _unary("log", jnp.log, "LogBackward0")
+log2 = _unary("log2", jnp.log2, "Log2Backward0")
+log10 = _unary("log10", jnp.log10, "Log10Backward0")
+log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
+sqrt = _unary("sqrt", jnp.sqrt, "SqrtBackward0")
+rsqrt = _unary("rsqrt", lax.rsqrt, "RsqrtBackward0")
+sin = _unary("sin", jnp.sin, "SinBackward0")
+cos = _unary("cos", jnp.cos, "CosBackward0")
+tan = _unary("tan", jnp.tan, "TanBackward0")
+asin = _unary("asin", jnp.arcsin, "AsinBackward0", aliases=("arcsin",))
+acos = _unary("acos", jnp.arccos, "AcosBackward0", aliases=("arccos",))
+atan = _unary("atan", jnp.arctan, "AtanBackward0", aliases=("arctan",))
+sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
+cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
+tanh = _unary("tanh", jnp.tanh, "TanhBackward0")
+asinh = _unary("asinh", jnp.arcsinh, "AsinhBackward0", aliases=("arcsinh",))
+acosh = _unary("acosh", jnp.arccosh, "AcoshBackward0", aliases=("arccosh",))
+atanh = _unary("atanh", jnp.arctanh, "AtanhBackward0", aliases=("arctanh",))
+sigmoid = _unary("sigmoid", jax.nn.sigmoid, "SigmoidBackward0")
+erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0", reject="c")
+erfc = _unary("erfc", jax.scipy.special.erfc, "ErfcBackward0", reject="c")
+erfinv = _unary("erfinv", jax.scipy.special.erfinv, "ErfinvBackward0", reject="c")
+lgamma = _unary("lgamma", jax.scipy.special.gammaln, "LgammaBackward0", reject="c")
+digamma = _unary("digamma", _digamma, "DigammaBackward0", reject="c", kernel="digamma")
+abs = _unary("abs", jnp.abs, "AbsBackward0", dtypes=_to_real, reject="b", kernel="abs_cpu",
+             aliases=("absolute",))
+sign = _unary("sign", _sign, "SignBackward0", dtypes="same", reject="c")
+sgn = _unary("sgn", _sign, "SgnBackward0", dtypes="same")
+floor = _unary("floor", _rounding(jnp.floor), "FloorBackward0", dtypes="same", reject="bc")
+ceil = _unary("ceil", _rounding(jnp.ceil), "CeilBackward0", dtypes="same", reject="bc")
+trunc = _unary("trunc", _rounding(jnp.trunc), "TruncBackward0", dtypes="same", reject="bc",
+               aliases=("fix",))
+frac = _unary("frac", lambda a: a - jnp.trunc(a), "FracBackward0", dtypes="same",
+              reject="biuc", kernel="frac_cpu")
+
+
+def _relu(a):
+    return jnp.maximum(a, jnp.zeros((), a.dtype))
+
+
+_relu_op = op("relu", "ReluBackward0", dtypes="same")(_relu)
+
+
+@public(inplace=True)
+def relu(input):
+    if input.dtype is D.bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if input.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+    return run(_relu_op, (input,))
+
+
+def _round_dec(a, decimals):
+    p = jnp.asarray(10.0 ** builtins.abs(decimals), a.dtype)
+    if decimals < 0:
+        return jnp.round(a / p) * p
+    return jnp.round(a * p) / p
+
+
+_round = op("round", "RoundBackward0", dtypes="same")(_rounding(jnp.round))
+_round_decimals = op("round_decimals", "RoundBackward1", dtypes="same")(_round_dec)
+
+
+@public(inplace=True)
+@outable
+def round(input, *, decimals: int = 0, out=None):
+    if decimals == 0:
+        if input.dtype.kind in "bc":
+            raise not_impl("round_vml_cpu", input.dtype)
+        return run(_round, (input,))
+    if input.dtype.kind not in "f":
+        raise not_impl("round_cpu", input.dtype)
+    return run(_round_decimals, (input,), (("decimals", int(decimals)),))
+
+
+_logit = op("logit", "LogitBackward0", dtypes="float")(lambda a: jnp.log(a / (1 - a)))
+_logit_eps = op("logit_eps", "LogitBackward0", dtypes="float", promote=(0,))(
+    lambda a, eps: (lambda z: jnp.log(z / (1 - z)))(jnp.clip(a, eps, 1 - eps)))
+
+
+@public(inplace=True)
+@outable
+def logit(input, eps=None, *, out=None):
+    if input.dtype.kind == "c":
+        raise not_impl("logit_cpu", input.dtype)
+    return run(_logit, (input,)) if eps is None else run(_logit_eps, (input, float(eps)))
+
+
+_nan_to_num = op("nan_to_num", "NanToNumBackward0", dtypes="same")(
+    lambda a, nan, posinf, neginf: jnp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf))
+
+
+@public(inplace=True)
+@outable
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    if input.dtype.kind not in "fc":
+        return input.clone()
+    return run(_nan_to_num, (input,), (("nan", nan), ("posinf", posinf), ("neginf", neginf)))
+
+
