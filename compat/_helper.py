@@ -37,8 +37,8 @@ def _flat(out):
 def _np(t):
     if isinstance(t, torch.Tensor):
         if t.dtype is torch.bfloat16:
-            return t.detach().float().numpy()
-        return t.detach().numpy()
+            t = t.float()
+        return t.detach().numpy(force=True)  # force: torch's ZeroTensor gradients too
     return np.asarray(t.detach()._data.astype("float32") if t.dtype.name == "bfloat16"
                       else t.detach()._data)
 

@@ -55,8 +55,6 @@ def test_unary_float64_function_and_grad(group):
           *[UNARY[n] for n in names])
 
 
-@pytest.mark.xfail(strict=True, reason="compat helper: torch's sgn backward gives a ZeroTensor "
-                   "grad, which _helper._np cannot convert (needs numpy(force=True))")
 def test_sgn_float64_grad():
     check(lambda L, x: L.sgn(x), REAL)
 
@@ -274,10 +272,6 @@ def test_operators_bool():
           np.array([True, False, True]))
 
 
-@pytest.mark.xfail(strict=True, reason="autograd: the saved-tensor version check counts an "
-                   "in-place op's own input as saved (torch saves a copy of the original), "
-                   "and div's input as saved when the divisor is a number (torch saves only "
-                   "`other`), so a later in-place op makes backward fail")
 @pytest.mark.parametrize("first", ["a *= y", "a /= 2"])
 def test_inplace_after_inplace(first):
     def f(L, x, y):
@@ -550,9 +544,6 @@ def test_type_errors(expr):
         assert got == want
 
 
-@pytest.mark.xfail(strict=True, reason="ops/__init__.py DUNDERS: __pos__ returns self (torch "
-                   "raises for bool) and __invert__ is bitwise_not (torch raises TypeError for "
-                   "floats)")
 @pytest.mark.parametrize("expr", ["+b", "~f"])
 def test_operator_dunder_errors(expr):
     want, got = check_raises(lambda L, f, b: eval(expr, {"f": f, "b": b}),

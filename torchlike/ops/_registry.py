@@ -283,10 +283,10 @@ def inplace(self, result) -> "Tensor":
     if node is not None:
         self._grad_fn, self._output_nr, self._rg = node, result._output_nr, True
         if node.saved_versions:
-            # The node of this very write kept its operands' values from before it: the new
-            # version is the one it expects.
-            node.saved_versions = tuple([(vc, vc[0] if vc is self._vc else v, t)
-                                         for vc, v, t in node.saved_versions])
+            # The node of this very write holds self's value from before the write (arrays are
+            # immutable), like torch's saved copy of an in-place op's original input: later
+            # writes to self don't invalidate it.
+            node.saved_versions = tuple([e for e in node.saved_versions if e[0] is not self._vc])
     return self
 
 

@@ -200,15 +200,6 @@ def bitwise_not(input, *, out=None):
     return run(_bitwise_not, (input,))
 
 
-def _rshift_op(fn):
-    # `2 << t`: the Python number is the shifted value
-    return lambda self, other: fn(other, self)
-
-
-method_only("__rlshift__")(_rshift_op(bitwise_left_shift))
-method_only("__rrshift__")(_rshift_op(bitwise_right_shift))
-method_only("__ilshift__")(lambda self, other: self.bitwise_left_shift_(other))
-method_only("__irshift__")(lambda self, other: self.bitwise_right_shift_(other))
 
 
 # ---- isclose / allclose / equal ----------------------------------------------------------
