@@ -589,3 +589,10 @@ def test_out_argument():
 def test_out_argument_errors(expr):
     want, got = check_raises(lambda L, x: eval(expr, {"L": L, "x": x}), REAL)
     assert got == want
+
+
+@pytest.mark.parametrize("expr", ["x.relu()", "x.abs()", "L.nn.functional.relu(x)", "x.clamp(0)"])
+def test_gradient_at_zero(expr):
+    # kinks at 0: torch's subgradient choices (0 for relu and abs)
+    check(lambda L, x: eval(expr, {"L": L, "x": x}), np.array([0.0, -0.0, 1.5, -2.0]),
+          numeric=False)  # central differences are meaningless at a kink

@@ -92,7 +92,12 @@ erfc = _unary("erfc", jax.scipy.special.erfc, "ErfcBackward0", reject="c")
 erfinv = _unary("erfinv", jax.scipy.special.erfinv, "ErfinvBackward0", reject="c")
 lgamma = _unary("lgamma", jax.scipy.special.gammaln, "LgammaBackward0", reject="c")
 digamma = _unary("digamma", _digamma, "DigammaBackward0", reject="c", kernel="digamma")
-abs = _unary("abs", jnp.abs, "AbsBackward0", dtypes=_to_real, reject="b", kernel="abs_cpu",
+def _abs(a):
+    # a * sign(a) has torch's gradient at 0 (zero); jnp.abs's is one
+    return jnp.abs(a) if jnp.iscomplexobj(a) else a * jnp.sign(a)
+
+
+abs = _unary("abs", _abs, "AbsBackward0", dtypes=_to_real, reject="b", kernel="abs_cpu",
              aliases=("absolute",))
 sign = _unary("sign", _sign, "SignBackward0", dtypes="same", reject="c")
 sgn = _unary("sgn", _sign, "SgnBackward0", dtypes="same")
@@ -105,7 +110,10 @@ frac = _unary("frac", lambda a: a - jnp.trunc(a), "FracBackward0", dtypes="same"
 
 
 def _relu(a):
-    return jnp.maximum(a, jnp.zeros((), a.dtype))
+    # torch keeps -0.0 and nan, and its gradient is 1 only where a > 0 (maximum's splits
+    # at 0): the non-positive branch carries no gradient.
+    rest = jax.lax.stop_gradient(jnp.where(a < 0, jnp.zeros((), a.dtype), a))
+    return jnp.where(a > 0, a, rest)
 
 
 _relu_op = op("relu", "ReluBackward0", dtypes="same")(_relu)
