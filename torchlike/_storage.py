@@ -12,14 +12,30 @@ Views share the base's version counter (`_version`), except `.data`, which has i
 """
 from __future__ import annotations
 
+import sys
 import weakref
 
 import jax
 import jax.numpy as jnp
 
 _gather = jax.jit(lambda base, idx: base.reshape(-1)[idx])
-_scatter = jax.jit(lambda base, idx, vals: base.reshape(-1).at[idx.reshape(-1)].set(
-    vals.reshape(-1).astype(base.dtype)).reshape(base.shape))
+
+
+def _scatter_body(base, idx, vals):
+    return base.reshape(-1).at[idx.reshape(-1)].set(
+        vals.reshape(-1).astype(base.dtype)).reshape(base.shape)
+
+
+_scatter = jax.jit(_scatter_body)
+# When nothing but the base holds its array, the write donates it: XLA updates the buffer in
+# place instead of copying the whole base for a small slice.
+_scatter_donated = jax.jit(_scatter_body, donate_argnums=0)
+
+
+def owned(t) -> bool:
+    """True when nothing but tensor t refers to its array: no alias, autograd node or cache
+    can see a donated buffer disappear."""
+    return sys.getrefcount(t._data) <= 2  # t's slot and getrefcount's own argument
 
 _EXPANDED = ("unsupported operation: more than one element of the written-to tensor refers to "
              "a single memory location. Please clone() the tensor before performing the "
@@ -86,7 +102,8 @@ def write(t, data) -> None:
     else:
         if _expanded(t):
             raise RuntimeError(_EXPANDED)
-        base._data = _scatter(base._data, index_map(t), data)
+        scatter = _scatter_donated if owned(base) else _scatter
+        base._data = scatter(base._data, index_map(t), data)
     t._vc[0] += 1  # shared with the base, except for .data (its own counter, as in torch)
     refresh(base)
 

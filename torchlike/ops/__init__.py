@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import conversion, indexing, linalg, pointwise, reduction, shape
+from . import compare, scan, sorting, stats, unary  # noqa: F401  (more op families)
+from . import combine, decomp, masked, matfn, random, scatter, split  # noqa: F401
+from . import nn as nn_ops  # noqa: F401  (nn kernels; torch.softmax, torch.log_softmax)
 from ._bind import FUNCTIONS, METHODS
 from ._registry import OPS as OPS
 
@@ -21,6 +24,13 @@ def _cmp(fn):
     return method
 
 
+def _invert(self):
+    if self.dtype.kind in "fc":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return _p.bitwise_not(self)
+
+
 def _iop(name):
     def method(self, other):
         return getattr(self, name)(other)
@@ -37,8 +47,8 @@ DUNDERS = {
     "__and__": _p.bitwise_and, "__rand__": _p.bitwise_and, "__or__": _p.bitwise_or,
     "__ror__": _p.bitwise_or, "__xor__": _p.bitwise_xor, "__rxor__": _p.bitwise_xor,
     "__lshift__": _p.bitwise_left_shift, "__rshift__": _p.bitwise_right_shift,
-    "__neg__": _p.neg, "__abs__": _p.abs, "__invert__": _p.bitwise_not,
-    "__pos__": lambda self: self,
+    "__rlshift__": _swap(_p.bitwise_left_shift), "__rrshift__": _swap(_p.bitwise_right_shift),
+    "__neg__": _p.neg, "__abs__": _p.abs, "__invert__": _invert, "__pos__": _p.positive,
     "__eq__": _cmp(_p.eq), "__ne__": _cmp(_p.ne), "__lt__": _cmp(_p.lt), "__le__": _cmp(_p.le),
     "__gt__": _cmp(_p.gt), "__ge__": _cmp(_p.ge),
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
@@ -46,6 +56,7 @@ DUNDERS = {
     "__itruediv__": _iop("div_"), "__ifloordiv__": _iop("floor_divide_"),
     "__imod__": _iop("remainder_"), "__ipow__": _iop("pow_"), "__iand__": _iop("bitwise_and_"),
     "__ior__": _iop("bitwise_or_"), "__ixor__": _iop("bitwise_xor_"),
+    "__ilshift__": _iop("bitwise_left_shift_"), "__irshift__": _iop("bitwise_right_shift_"),
 }
 
 

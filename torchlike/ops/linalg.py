@@ -1,73 +1,154 @@
-"""Matrix products: matmul (dispatching as torch does), mm, bmm, mv, dot, outer, addmm,
-einsum."""
+"""Matrix products: matmul (with torch's per-case grad_fn names), mm, bmm, mv, dot, vdot,
+inner, outer, addmm/addmv/addbmm/baddbmm/addr, einsum, tensordot, kron, trace, cross.
+
+torch builds several of these from smaller ops (matmul folds batches into mm and views back,
+einsum permutes/multiplies/sums); one jax body computes the value here and the grad_fn name
+torch's decomposition ends with is a static argument.
+"""
 from __future__ import annotations
+
+import math
+import warnings
 
 import jax.numpy as jnp
 
 from .. import _dtype as D
-from .._tensor import _SHORT
+from .._tensor import _SHORT, Tensor, _wrap_dim
 from ._bind import public
 from ._registry import op, run
+
+
+def _named(statics, pattern):
+    return dict(statics)["name"]
+
+
+def _low(dt) -> str:
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+            "bool": "bool"}.get(dt.name, dt.name)
+
+
+def _same_dtype(a, b):
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_low(a.dtype)} != {_low(b.dtype)}")
+
+
+def _no_bool(kernel, *ts):
+    if any(t.dtype is D.bool for t in ts):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
 
 _mm = op("mm", "MmBackward0")(jnp.matmul)
 _bmm = op("bmm", "BmmBackward0")(jnp.matmul)
 _mv = op("mv", "MvBackward0")(jnp.matmul)
 _dot = op("dot", "DotBackward0")(jnp.dot)
-_matmul_nd = op("matmul", "UnsafeViewBackward0")(jnp.matmul)
-_addmm = op("addmm", "AddmmBackward0", promote=(0, 1, 2, 3, 4))(
-    lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b))
-
-
-def _same_dtype(name, a, b):
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{a.dtype.__repr__().replace('torch.', '')} != "
-                           f"{b.dtype.__repr__().replace('torch.', '')}")
-
-
-def _no_bool(name, a):
-    if a.dtype is D.bool:
-        raise RuntimeError(f"\"{name}\" not implemented for 'Bool'")
+_vdot = op("vdot", "VdotBackward0")(jnp.vdot)
+_matmul = op("matmul", _named)(lambda a, b, name: jnp.matmul(a, b))
 
 
 @public()
 def mm(input, mat2, *, out=None):
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError(f"{'self' if input.ndim != 2 else 'mat2'} must be a matrix")
-    _same_dtype("mm", input, mat2)
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x"
                            f"{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
+    _same_dtype(input, mat2)
+    _no_bool("addmm_impl_cpu_", input)
     return run(_mm, (input, mat2))
+
+
+def _scalar_type(a, b):
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {_SHORT[a.dtype.name]} but found "
+                           f"{_SHORT[b.dtype.name]}")
+
+
+def _addmv_dtype(mat, vec):
+    if mat.dtype is not vec.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_SHORT[vec.dtype.name]}, {_SHORT[mat.dtype.name]}, and "
+                           f"{_SHORT[vec.dtype.name]}")
+
+
+def _check_bmm(b1, b2):
+    if b1.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b1.shape[0]}, {b1.shape[2]}] but got: [{b2.shape[0]}, "
+                           f"{b2.shape[1]}].")
 
 
 @public()
 def bmm(input, mat2, *, out=None):
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    _same_dtype("bmm", input, mat2)
+    _check_bmm(input, mat2)
+    _scalar_type(input, mat2)
+    _no_bool("bmm", input)
     return run(_bmm, (input, mat2))
+
+
+def _check_mv(input, vec, n_in=None):
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {n_in or 1}, {input.ndim}, "
+                           f"{vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}"
+                           f"x{input.shape[1]}), vec ({vec.shape[0]})")
 
 
 @public()
 def mv(input, vec, *, out=None):
-    _same_dtype("mv", input, vec)
+    _check_mv(input, vec)
+    _addmv_dtype(input, vec)
+    _no_bool("addmv_impl_cpu", input)
     return run(_mv, (input, vec))
 
 
-@public()
-def dot(input, other, *, out=None):
+def _check_dot(name, input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
                            "tensors")
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+        raise RuntimeError(f"{name} : expected both vectors to have same dtype, but found "
                            f"{_SHORT[input.dtype.name]} and {_SHORT[other.dtype.name]}")
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and "
                            f"src [{other.shape[0]}] to have the same number of elements, but "
-                           "got 1 and 1 elements respectively")
+                           f"got {input.shape[0]} and {other.shape[0]} elements respectively")
+    _no_bool(name, input)
+
+
+@public()
+def dot(input, other, *, out=None):
+    _check_dot("dot", input, other)
     return run(_dot, (input, other))
+
+
+@public()
+def vdot(input, other, *, out=None):
+    _check_dot("vdot", input, other)
+    return run(_vdot, (input, other))
+
+
+def _matmul_name(a, b) -> str:
+    """The grad_fn torch's matmul ends with for batched / broadcast operands (torch 2.13)."""
+    da, db = a.ndim, b.ndim
+    if da == db == 3 and a.shape[0] == 1 and b.shape[0] != 1:
+        da = 2  # torch folds a batch-1 3-D left operand like a matrix (observed in 2.13)
+    if db >= 3 and da == 2 and a.requires_grad:
+        # folded as (b.mT @ a.t()).mT().contiguous(): a copy unless the result is contiguous
+        n, p = a.shape[-2], b.shape[-1]
+        if n == 1 or p == 1 or math.prod(jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])) \
+                * n * p == 0:
+            return "TransposeBackward0"
+        return "CloneBackward0"
+    return "UnsafeViewBackward0"
 
 
 @public()
@@ -82,38 +163,324 @@ def matmul(input, other, *, out=None):
         return mv(input, other)
     if a == 2 and b == 2:
         return mm(input, other)
-    if a == 1 and b == 2:
-        return mm(input.unsqueeze(0), other).squeeze(0)
+    if b >= 3:
+        _scalar_type(input, other)
+    elif b == 1:
+        _addmv_dtype(input, other)
+    else:
+        _same_dtype(input, other)
     k1 = input.shape[-1]
-    k2 = other.shape[-2] if b >= 2 else other.shape[0]
-    if k1 != k2:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
-                           f"({input.numel() // k1}x{k1} and {k2}x{other.shape[-1]})")
-    _same_dtype("matmul", input, other)
-    return run(_matmul_nd, (input, other))
+    if a == 1 and b == 2:
+        if k1 != other.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{k1} and "
+                               f"{other.shape[0]}x{other.shape[1]})")
+        _no_bool("addmm_impl_cpu_", input)
+        return run(_matmul, (input, other), (("name", "SqueezeBackward4"),))
+    if b <= 2:  # folded into one mm / mv over the batch of the left operand
+        rows = input.numel() // k1 if k1 else math.prod(input.shape[:-1])
+        if b == 1 and k1 != other.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k1}), vec "
+                               f"({other.shape[0]})")
+        if b == 2 and k1 != other.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k1} and "
+                               f"{other.shape[0]}x{other.shape[1]})")
+        _no_bool("addmv_impl_cpu" if b == 1 else "addmm_impl_cpu_", input)
+    else:
+        from .shape import broadcast_shape
+        batch = math.prod(broadcast_shape(input.shape[:-2], other.shape[:-2]))
+        if k1 != other.shape[-2]:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{batch}, {k1}] but got: [{batch}, {other.shape[-2]}].")
+        _no_bool("bmm", input)
+    return run(_matmul, (input, other), (("name", _matmul_name(input, other)),))
 
 
 @public()
 def outer(input, vec2, *, out=None):
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.ndim}-D"
+                           if input.ndim != 1 else
+                           f"outer: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+    return input.unsqueeze(1) * vec2
 
 
 public("ger")(outer)
 
 
+# ---- add* family ---------------------------------------------------------------------------
+def _addmm_body(c, a, b, beta, alpha, beta_zero, batched=False):
+    prod = jnp.matmul(a, b)
+    if batched:
+        prod = prod.sum(0)
+    if beta_zero:
+        return jnp.broadcast_to(alpha * prod, jnp.broadcast_shapes(c.shape, prod.shape))
+    return beta * c + alpha * prod
+
+
+def _add_op(name, grad_fn, batched=False):
+    return op(name, grad_fn)(lambda c, a, b, beta, alpha, beta_zero:
+                             _addmm_body(c, a, b, beta, alpha, beta_zero, batched))
+
+
+_addmm = _add_op("addmm", "AddmmBackward0")
+_addmv = _add_op("addmv", "AddmvBackward0")
+_addbmm = _add_op("addbmm", "AddbmmBackward0", batched=True)
+_baddbmm = _add_op("baddbmm", "BaddbmmBackward0")
+_addr = op("addr", "AddrBackward0")(
+    lambda c, a, b, beta, alpha, beta_zero: _addmm_body(c, a[:, None], b[None, :], beta, alpha,
+                                                        beta_zero))
+
+
+def _check_self(input, shape):
+    from .shape import _expanded_shape
+    _expanded_shape(input, tuple(shape))
+
+
+def _run_add(o, input, m1, m2, beta, alpha):
+    return run(o, (input, m1, m2, beta, alpha), (("beta_zero", beta == 0),))
+
+
 @public(inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if mat1.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {mat1.ndim}-D tensor")
+    if mat2.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {mat2.ndim}-D tensor")
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x"
                            f"{mat1.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
-    return run(_addmm, (input, mat1, mat2, beta, alpha))
+    if not (input.dtype is mat1.dtype is mat2.dtype):
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_SHORT[input.dtype.name]} and {_SHORT[mat2.dtype.name]}")
+    _no_bool("addmm_impl_cpu_", mat1)
+    _check_self(input, (mat1.shape[0], mat2.shape[1]))
+    return _run_add(_addmm, input, mat1, mat2, beta, alpha)
 
 
-_einsum = op("einsum", "EinsumBackward0")(lambda *xs, eq: jnp.einsum(eq, *xs))
+@public(inplace=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    _check_mv(mat, vec, input.ndim)
+    if not (input.dtype is mat.dtype is vec.dtype):
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                           f"{_SHORT[input.dtype.name]}, {_SHORT[mat.dtype.name]}, and "
+                           f"{_SHORT[vec.dtype.name]}")
+    _no_bool("addmv_impl_cpu", mat)
+    if input.numel() != 1 and tuple(input.shape) != (mat.shape[0],):
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
+                           f"mat ({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+    return _run_add(_addmv, input, mat, vec, beta, alpha)
+
+
+def _dtype_name(t):
+    return _SHORT[t.dtype.name]
+
+
+@public(inplace=True)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        _check_bmm(batch1, batch2)
+    if batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
+                           f"{batch1.shape[0]} and {batch2.shape[0]}")
+    if batch1.shape[2] != batch2.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({batch1.shape[1]}x"
+                           f"{batch1.shape[2]} and {batch2.shape[1]}x{batch2.shape[2]})")
+    if batch1.dtype is not batch2.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{_dtype_name(batch1)} and {_dtype_name(batch2)}")
+    if input.dtype is not batch2.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_dtype_name(input)} and {_dtype_name(batch2)}")
+    _no_bool("addbmm", batch1)
+    _check_self(input, (batch1.shape[1], batch2.shape[2]))
+    return _run_add(_addbmm, input, batch1, batch2, beta, alpha)
+
+
+@public(inplace=True)
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    _check_bmm(batch1, batch2)
+    if not (input.dtype is batch1.dtype is batch2.dtype):
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_low(input.dtype)}, "
+                           f"batch1: {_low(batch1.dtype)}, batch2: {_low(batch2.dtype)}")
+    _no_bool("baddbmm", batch1)
+    _check_self(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]))
+    return _run_add(_baddbmm, input, batch1, batch2, beta, alpha)
+
+
+@public(inplace=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D"
+                           if vec1.ndim != 1 else
+                           f"addr: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+    _check_self(input, (vec1.shape[0], vec2.shape[0]))
+    return _run_add(_addr, input, vec1, vec2, beta, alpha)
+
+
+# ---- einsum / tensordot / inner / kron -----------------------------------------------------
+_einsum = op("einsum", _named)(lambda *xs, eq, name: jnp.einsum(eq, *xs))
+
+
+def _einsum_name(eq, n_ops) -> str:
+    lhs, _, rhs = eq.partition("->")
+    ins = [set(s.replace(".", "")) for s in lhs.split(",")]
+    labels = set().union(*ins)
+    if "->" in eq:
+        out = set(rhs.replace(".", ""))
+    else:
+        out = {c for c in labels if lhs.count(c) == 1}
+    contracted = bool(labels - out)
+    if n_ops == 1:
+        return "SumBackward1" if contracted else "PermuteBackward0"
+    return "ViewBackward0" if contracted else "MulBackward0"
+
+
+def _sublist(args):
+    """torch.einsum(op1, [0, 1], op2, [1, 2], [0, 2]): the equation from subscript lists."""
+    def letters(lst):
+        out = ""
+        for n in lst:
+            if n is Ellipsis:
+                out += "..."
+            elif 0 <= n < 26:
+                out += chr(ord("A") + n)
+            elif 26 <= n < 52:
+                out += chr(ord("a") + n - 26)
+            else:
+                raise ValueError("einsum(): subscript in subscript list is not within the valid "
+                                 "range [0, 52)")
+        return out
+    eq = ",".join(letters(lst) for lst in args[1::2])
+    if len(args) % 2 == 1:
+        return eq + "->" + letters(args[-1]), args[:-1:2]
+    return eq, args[::2]
 
 
 @public(method=False)
-def einsum(equation, *operands):
+def einsum(*args):
+    if len(args) < 2:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    if isinstance(args[0], Tensor):
+        equation, operands = _sublist(args)
+    else:
+        equation, operands = args[0], args[1:]
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return run(_einsum, tuple(operands), (("eq", equation.replace(" ", "")),))
+    eq = equation.replace(" ", "")
+    n_spec = len(eq.partition("->")[0].split(","))
+    if n_spec != len(operands) and len(operands) > 2:  # torch hands these to opt_einsum
+        raise ValueError(f"Number of einsum subscripts, {n_spec}, must be equal to the number "
+                         f"of operands, {len(operands)}.")
+    if n_spec > len(operands):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the "
+                           "equation")
+    if n_spec < len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the "
+                           "equation")
+    sizes: dict = {}
+    for k, (spec, t) in enumerate(zip(eq.partition("->")[0].split(","), operands)):
+        if "." not in spec:
+            for c, s in zip(spec, t.shape):
+                if sizes.get(c, s) != s and s != 1 and sizes[c] != 1:
+                    raise RuntimeError(f"einsum(): subscript {c} has size {s} for operand {k} "
+                                       f"which does not broadcast with previously seen size "
+                                       f"{sizes[c]}")
+                if sizes.get(c, 1) == 1:
+                    sizes[c] = s
+    return run(_einsum, tuple(operands), (("eq", eq), ("name", _einsum_name(eq, len(operands)))))
+
+
+_tensordot = op("tensordot", "ViewBackward0")(lambda a, b, axes: jnp.tensordot(a, b, axes))
+
+
+@public(method=False)
+def tensordot(a, b, dims=2, out=None):
+    if isinstance(dims, Tensor):
+        dims = dims.tolist() if dims.ndim else int(dims.item())
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(-dims, 0)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    for x, y in zip(da, db):
+        sa, sb = a.shape[_wrap_dim(x, a.ndim)], b.shape[_wrap_dim(y, b.ndim)]
+        if sa != sb:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} "
+                               f"in dim {x} and second has size {sb} in dim {y}")
+    axes = (tuple(_wrap_dim(x, a.ndim) for x in da), tuple(_wrap_dim(y, b.ndim) for y in db))
+    return run(_tensordot, (a, b), (("axes", axes),))
+
+
+@public()
+def inner(input, other, *, out=None):
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
+                           f"got shapes {list(input.shape)} and {list(other.shape)}")
+    return tensordot(input, other, ([-1], [-1]))
+
+
+_kron = op("kron", "UnsafeViewBackward0")(jnp.kron)
+
+
+@public()
+def kron(input, other, *, out=None):
+    return run(_kron, (input, other))
+
+
+def _trace_rule(op_, operands, statics):
+    dt = operands[0].dtype
+    return None, D.int64 if dt.kind in "biu" else dt
+
+
+_trace = op("trace", "TraceBackward0", dtypes=_trace_rule)(
+    lambda a: jnp.trace(a, dtype=jnp.int64 if jnp.issubdtype(a.dtype, jnp.integer) else None))
+
+
+@public()
+def trace(input):
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    _no_bool("trace", input)
+    return run(_trace, (input,))
+
+
+_cross = op("linalg_cross", "LinalgCrossBackward0")(
+    lambda a, b, dim: jnp.cross(a, b, axis=dim))
+
+
+def linalg_cross(input, other, dim=-1, name="linalg.cross"):
+    from .shape import broadcast_shape
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"{name}: inputs must have the same number of dimensions.")
+    d = _wrap_dim(dim, input.ndim)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"{name}: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[d]} and {other.shape[d]}")
+    broadcast_shape(input.shape, other.shape)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"expected scalar type {_SHORT[input.dtype.name]} but found "
+                           f"{_SHORT[other.dtype.name]}")
+    return run(_cross, (input, other), (("dim", d),))
+
+
+@public()
+def cross(input, other, dim=None, *, out=None):
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
+                      "Please either pass the dim explicitly or simply use torch.linalg.cross."
+                      "\nThe default value of dim will change to agree with that of "
+                      "linalg.cross in a future release.", UserWarning, stacklevel=2)
+        from .shape import broadcast_shape
+        shape = broadcast_shape(input.shape, other.shape)
+        dim = next((k for k, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim)

@@ -3,7 +3,6 @@ broadcasting, unbind/split/chunk/tensor_split, diagonal, unfold, clone. Every op
 result is a view is registered with view=True; grad_fn names are torch's."""
 from __future__ import annotations
 
-import builtins
 import math
 import warnings
 
@@ -11,10 +10,11 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
-from .._tensor import _SHORT, _TYPE_NAMES, Size, Tensor, _wrap, _wrap_dim
+from .._tensor import _SHORT, _TYPE_NAMES, Size, _wrap, _wrap_dim
 from ..autograd import grad_mode
 from ._bind import method_only, public
 from ._registry import op, run
+from .layout import is_contiguous, strides_of, view_strides
 
 
 def _shape_arg(shape) -> tuple:
@@ -51,10 +51,10 @@ def _meta_inplace(self, res):
     if self._grad_fn is None and self._rg and grad_mode._enabled[0]:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
-    if self._aliases is not None:
-        # The alias group shares values of one shape; a reshaped member must leave it.
-        self._aliases[:] = [r for r in self._aliases if r() is not self]
-        self._aliases = None
+    if self._base is not None or self._views:
+        from .._errors import NotImplementedOp
+        raise NotImplementedOp("in-place shape change (t_, squeeze_, ...) of a tensor that "
+                               "shares storage with views is not implemented in torchlike")
     self._data = res._data
     self._vc[0] += 1
     if res._grad_fn is not None:
@@ -67,7 +67,7 @@ def _view_op(name, grad_fn, body, inplace_name=None):
     o = op(name, grad_fn, dtypes="same", saves=False, view=True)(body)
     io = None
     if inplace_name:
-        io = op(name + "_", inplace_name, dtypes="same", saves=False, view=True)(body)
+        io = op(name + "_", inplace_name, dtypes="same", saves=False)(body)
     return o, io
 
 
@@ -96,19 +96,44 @@ def _view_dtype(input, dtype):
     return _wrap(lax.bitcast_convert_type(a, dt.np))
 
 
+_reshape_alias, _ = _view_op("reshape_alias", "ReshapeAliasBackward0",
+                             lambda a, shape: jnp.reshape(a, shape))
+_reshape_copy = op("reshape_copy", "UnsafeViewBackward0", dtypes="same", saves=False)(
+    lambda a, shape: jnp.reshape(a, shape))
+
+
+def _viewable(input, shape) -> bool:
+    """Whether torch can view input as `shape` (its strides allow it): see layout.py."""
+    if input._base is None:
+        return True
+    return view_strides(input.shape, strides_of(input), shape) is not None
+
+
 @method_only("view")
 def view(input, *shape, dtype=None):
     if dtype is not None or (len(shape) == 1 and isinstance(shape[0], (D.dtype, type))):
         return _view_dtype(input, dtype if dtype is not None else shape[0])
     shape = _infer_shape(_shape_arg(shape), input.numel())
+    if not _viewable(input, shape):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.")
     return run(_view, (input,), (("shape", shape),))
 
 
 @public()
 def reshape(input, *shape):
-    # Strides are not tracked, so every reshape is a view (torch: ViewBackward0 when it can
-    # view, UnsafeViewBackward0 after a copy of a non-contiguous input).
-    return view(input, *shape)
+    """As torch: a view of a contiguous input (ViewBackward0), an alias with new strides when
+    they allow it (ReshapeAliasBackward0), else a copy (UnsafeViewBackward0, own storage)."""
+    shape = _infer_shape(_shape_arg(shape), input.numel())
+    if input._base is None:
+        return run(_view, (input,), (("shape", shape),))
+    strides = strides_of(input)
+    if is_contiguous(input.shape, strides):
+        return run(_view, (input,), (("shape", shape),))
+    if view_strides(input.shape, strides, shape) is not None:
+        return run(_reshape_alias, (input,), (("shape", shape),))
+    return run(_reshape_copy, (input,), (("shape", shape),))
 
 
 @method_only("view_as")
@@ -118,25 +143,25 @@ def view_as(input, other):
 
 @method_only("reshape_as")
 def reshape_as(input, other):
-    return view(input, other.shape)
+    return reshape(input, other.shape)
 
 
 @public()
 def flatten(input, start_dim=0, end_dim=-1):
     if input.ndim == 0:
-        return view(input, 1)
+        return reshape(input, 1)
     s, e = _wrap_dim(start_dim, input.ndim), _wrap_dim(end_dim, input.ndim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return input
     shp = tuple(input.shape)
-    return view(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
+    return reshape(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
 
 
 @public()
 def ravel(input):
-    return input if input.ndim == 1 else view(input, -1)
+    return view(contiguous(input), -1)
 
 
 @public()
@@ -238,7 +263,10 @@ def movedim(input, source, destination):
 
 
 def _T(self):
-    if self.ndim != 2:
+    if self.ndim == 0:
+        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                      "these cases.", UserWarning, stacklevel=2)
+    elif self.ndim != 2:
         warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
                       "shape is deprecated and it will throw an error in a future release. "
                       "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
@@ -309,9 +337,9 @@ def _expanded_shape(input, sizes) -> tuple:
                            f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) "
                            f"must be greater or equal to the number of dimensions in the tensor "
                            f"({input.ndim})")
-    shape = []
-    for i, s in enumerate(sizes):
-        cur = input.shape[i - n] if i >= n else 1
+    shape = [0] * len(sizes)
+    for i in range(len(sizes) - 1, -1, -1):  # torch checks from the last dimension
+        s, cur = sizes[i], input.shape[i - n] if i >= n else 1
         if s == -1:
             if i < n:
                 raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
@@ -321,7 +349,7 @@ def _expanded_shape(input, sizes) -> tuple:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
                                f"size ({cur}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(input.shape)}")
-        shape.append(s)
+        shape[i] = s
     return tuple(shape)
 
 
@@ -376,141 +404,6 @@ def broadcast_shapes(*shapes):
                            "shape") from None
 
 
-# ---- unbind / split / chunk ---------------------------------------------------------------
-_unbind = op("unbind", "UnbindBackward0", saves=False, nout=-1, view=True)(
-    lambda a, dim: tuple(jnp.moveaxis(a, dim, 0)))
-
-
-@public()
-def unbind(input, dim=0):
-    if input.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = _wrap_dim(dim, input.ndim)
-    if input.shape[d] == 0:
-        return ()
-    return tuple(run(_unbind, (input,), (("dim", d),)))
-
-
-_split = op("split", "SplitBackward0", saves=False, nout=-1, view=True)(
-    lambda a, sections, dim: tuple(jnp.split(a, sections, axis=dim)))
-_split_sizes = op("split_with_sizes", "SplitWithSizesBackward0", saves=False, nout=-1,
-                  view=True)(lambda a, sections, dim: tuple(jnp.split(a, sections, axis=dim)))
-
-
-def _bounds(sizes) -> tuple:
-    out, acc = [], 0
-    for s in sizes[:-1]:
-        acc += s
-        out.append(acc)
-    return tuple(out)
-
-
-@public()
-def split(tensor, split_size_or_sections, dim=0):
-    if tensor.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    d = _wrap_dim(dim, tensor.ndim)
-    n = tensor.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got "
-                               f"split_size={step}")
-        if step == 0 and n != 0:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n}")
-        bounds = tuple(range(step, n, step)) if step > 0 else ()
-        return tuple(run(_split, (tensor,), (("sections", bounds), ("dim", d))))
-    return split_with_sizes(tensor, split_size_or_sections, d)
-
-
-@public()
-def split_with_sizes(input, split_sizes, dim=0):
-    d = _wrap_dim(dim, input.ndim)
-    n = input.shape[d]
-    sizes = [int(s) for s in split_sizes]
-    for s in sizes:
-        if s < 0:
-            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
-                               f"entries, but got split_sizes={sizes}")
-    if builtins.sum(sizes) != n:
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                           f"tensor's size at dimension {d}), but got split_sizes={sizes}")
-    return tuple(run(_split_sizes, (input,), (("sections", _bounds(sizes)), ("dim", d))))
-
-
-@public()
-def chunk(input, chunks, dim=0):
-    if input.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = input.shape[_wrap_dim(dim, input.ndim)]
-    return split(input, -(-n // chunks), dim)
-
-
-@public()
-def tensor_split(input, indices_or_sections, dim=0):
-    """Pieces are slices of the input (SliceBackward0), as in torch."""
-    from .indexing import slice_dim
-    if input.ndim == 0:
-        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
-                           "tensor with 0 dims")
-    d = _wrap_dim(dim, input.ndim)
-    n = input.shape[d]
-    ios = indices_or_sections
-    if isinstance(ios, Tensor):
-        if ios.dtype.kind not in "iu":
-            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have "
-                               f"integer dtype, but got {ios.dtype}")
-        if ios.ndim > 1:
-            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
-                               f"zero-dimensional or one-dimensional tensor, but got a tensor "
-                               f"with {ios.ndim} dims")
-        ios = ios.item() if ios.ndim == 0 else ios.tolist()
-    if isinstance(ios, int):
-        if ios <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
-        q, r = divmod(n, ios)
-        sizes = [q + 1] * r + [q] * (ios - r)
-        starts = [0]
-        for s in sizes[:-1]:
-            starts.append(starts[-1] + s)
-        cuts = list(zip(starts, [a + b for a, b in zip(starts, sizes)]))
-    else:
-        idx = [builtins.min(builtins.max(int(i) + n if i < 0 else int(i), 0), n)
-               for i in ios]
-        edges = [0] + idx + [n]
-        cuts = [(edges[k], builtins.max(edges[k], edges[k + 1])) for k in range(len(idx) + 1)]
-    return tuple(slice_dim(input, d, a, b, 1) for a, b in cuts)
-
-
-def _split_dir(name, input, ios, dim, min_dim):
-    if input.ndim < min_dim:
-        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} dimension, "
-                           f"but got a tensor with {input.ndim} dimensions!")
-    if isinstance(ios, int) and input.shape[dim] % ios:
-        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
-                           f"size of the dimension {input.shape[dim]} is not divisible by the "
-                           f"split_size {ios}!")
-    return tensor_split(input, ios, dim)
-
-
-@public()
-def hsplit(input, indices_or_sections):
-    return _split_dir("hsplit", input, indices_or_sections, 0 if input.ndim == 1 else 1, 1)
-
-
-@public()
-def vsplit(input, indices_or_sections):
-    return _split_dir("vsplit", input, indices_or_sections, 0, 2)
-
-
-@public()
-def dsplit(input, indices_or_sections):
-    return _split_dir("dsplit", input, indices_or_sections, 2, 3)
-
-
 # ---- diagonal / unfold / clone -----------------------------------------------------------
 _diagonal, _ = _view_op("diagonal", "DiagonalBackward0",
                         lambda a, offset, d1, d2: jnp.diagonal(a, offset, d1, d2))
@@ -558,5 +451,15 @@ def clone(input, *, memory_format=None):
     return run(_clone, (input,))
 
 
+@method_only("contiguous")
 def contiguous(input, memory_format=None):
-    return input
+    """input itself when its torch layout is contiguous, else a copy (CloneBackward0)."""
+    if input._base is None or is_contiguous(input.shape, strides_of(input)):
+        return input
+    return clone(input)
+
+
+# cat/stack live in combine.py, the split family in split.py; other modules import them
+# from here too.
+from .combine import cat as cat, stack as stack  # noqa: E402
+from .split import chunk as chunk, split as split, unbind as unbind  # noqa: E402

@@ -1,0 +1,261 @@
+"""Random sampling (normal, bernoulli, multinomial, poisson and the in-place samplers
+uniform_/normal_/random_/bernoulli_/exponential_/geometric_/cauchy_/log_normal_) and the plain
+in-place writes zero_/fill_/copy_.
+
+Draws happen on the host (numpy, from torchlike._random's generator) and move to the device
+in one transfer; torch's samplers are not reparameterized, so gradients through them are zero.
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .. import _dtype as D
+from .._random import rng
+from .._tensor import _SHORT, Tensor, _wrap
+from ._bind import method_only, public
+from ._registry import inplace, op, run
+
+
+def _low(dt) -> str:
+    return {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}.get(dt.name, dt.name)
+
+
+def _fill_host(self, values: np.ndarray) -> Tensor:
+    """Write host samples into self in place (torch's in-place sampler semantics)."""
+    return inplace(self, _wrap(jnp.asarray(np.asarray(values).astype(self.dtype.np))))
+
+
+def _need_float(self, kernel):
+    if self.dtype.kind not in "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_SHORT[self.dtype.name]}'")
+
+
+def _shape(self):
+    return tuple(self.shape)
+
+
+# ---- in-place samplers -------------------------------------------------------------------
+@method_only("uniform_")
+def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
+    from_ = kw.pop("from", from_)
+    _need_float(self, "check_uniform_bounds")
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={from_:g} > to={to:g}")
+    u = rng(generator).random(_shape(self))
+    return _fill_host(self, from_ + (to - from_) * u)
+
+
+@method_only("normal_")
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    _need_float(self, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    return _fill_host(self, mean + std * rng(generator).standard_normal(_shape(self)))
+
+
+_RANDOM_HI = {"float32": 2 ** 24, "float64": 2 ** 53, "float16": 2 ** 11, "bfloat16": 2 ** 8,
+              "bool": 1}
+
+
+@method_only("random_")
+def random_(self, from_=None, to=None, *, generator=None, **kw):
+    from_ = kw.pop("from", from_)
+    if from_ is not None and to is None:  # random_(to)
+        from_, to = 0, from_
+    lo = 0 if from_ is None else int(from_)
+    if to is None:
+        dt = self.dtype
+        hi = _RANDOM_HI.get(dt.name, int(np.iinfo(dt.np).max) if dt.kind in "iu" else 2 ** 24)
+        hi += 1
+    else:
+        hi = int(to)
+    if lo >= hi:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
+                           f">= to={hi}")
+    return _fill_host(self, rng(generator).integers(lo, hi, _shape(self), dtype=np.int64))
+
+
+@method_only("bernoulli_")
+def bernoulli_(self, p=0.5, *, generator=None):
+    if isinstance(p, Tensor):
+        probs = np.asarray(p._data)
+        if (probs < 0).any() or (probs > 1).any():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report "
+                               "an enhancement request to PyTorch.)")
+        probs = np.broadcast_to(probs, _shape(self))
+    else:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+        probs = p
+    return _fill_host(self, rng(generator).random(_shape(self)) < probs)
+
+
+def _continuous(self, name, spelled):
+    if self.dtype.kind != "f":
+        raise RuntimeError(f"{name} distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {spelled}")
+
+
+@method_only("exponential_")
+def exponential_(self, lambd=1.0, *, generator=None):
+    _continuous(self, "Exponential", _SHORT.get(self.dtype.name, self.dtype.name))
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    return _fill_host(self, rng(generator).exponential(1.0 / lambd, _shape(self)))
+
+
+@method_only("geometric_")
+def geometric_(self, p, *, generator=None):
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    return _fill_host(self, rng(generator).geometric(p, _shape(self)))
+
+
+@method_only("cauchy_")
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    _continuous(self, "Cauchy", _low(self.dtype))
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
+    return _fill_host(self, median + sigma * rng(generator).standard_cauchy(_shape(self)))
+
+
+@method_only("log_normal_")
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    _need_float(self, "log_normal_cpu")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    return _fill_host(self, rng(generator).lognormal(mean, std, _shape(self)))
+
+
+# ---- zero_ / fill_ / copy_ -----------------------------------------------------------------
+_zero = op("zero_", "ZeroBackward0", dtypes="same", saves=False)(jnp.zeros_like)
+_fill = op("fill_", "FillBackward2", dtypes="same", saves=False)(
+    lambda a, v: jnp.full_like(a, v))
+_fill_t = op("fill_tensor", "FillBackward3", dtypes="same", promote=(), saves=False)(
+    lambda a, v: jnp.broadcast_to(v.astype(a.dtype), a.shape))
+_copy = op("copy_", "CopyBackwards", dtypes="same", promote=(), saves=False)(
+    lambda a, s: jnp.broadcast_to(s.astype(a.dtype), a.shape))
+
+
+@public("zero_")
+def zero_(input):
+    return inplace(input, run(_zero, (input,)))
+
+
+@public("fill_")
+def fill_(input, value):
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")
+        return inplace(input, run(_fill_t, (input, value)))
+    return inplace(input, run(_fill, (input, value)))
+
+
+@method_only("copy_")
+def copy_(self, src, non_blocking=False):
+    from .shape import broadcast_shape
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
+    shape = broadcast_shape(self.shape, src.shape)
+    if shape != tuple(self.shape):
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    return inplace(self, run(_copy, (self, src)))
+
+
+# ---- torch.normal / bernoulli / multinomial / poisson -------------------------------------
+def _normal_name(statics, pattern):
+    if pattern[0] == "t":
+        return "NormalBackward3" if pattern[1] == "t" else "NormalBackward1"
+    return "NormalBackward2"
+
+
+_normal = op("normal", _normal_name, saves=False)(
+    lambda m, s, eps: lax.stop_gradient(m + s * eps))
+
+
+@public(method=False)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
+           layout=None, device=None, requires_grad=False):
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mt and not st:
+        from .._creation import _size, _place
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+        vals = mean + std * rng(generator).standard_normal(_size((size,)))
+        return _place(vals.astype(dt.np), device, requires_grad)
+    if st and (np.asarray(std._data) < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not st and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    from .shape import broadcast_shape
+    shape = broadcast_shape(mean.shape if mt else (), std.shape if st else ())
+    ref = mean if mt else std
+    eps = _wrap(jnp.asarray(rng(generator).standard_normal(shape).astype(ref.dtype.np)))
+    return run(_normal, (mean, std, eps))
+
+
+_bernoulli = op("bernoulli", "BernoulliBackward0", dtypes="same", saves=False)(
+    lambda p, u: lax.stop_gradient((u < p).astype(p.dtype)))
+
+
+@public()
+def bernoulli(input, p=None, *, generator=None, out=None):
+    if p is not None:
+        return bernoulli_(input.detach().clone(), p, generator=generator)
+    probs = np.asarray(input._data)
+    if (probs < 0).any() or (probs > 1).any():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                           "(Could this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
+    u = _wrap(jnp.asarray(rng(generator).random(tuple(input.shape)).astype(input.dtype.np)))
+    return run(_bernoulli, (input, u))
+
+
+@public()
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_SHORT[input.dtype.name]}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    p = np.asarray(input._data, dtype=np.float64).reshape(-1, input.shape[-1])
+    n = p.shape[1]
+    if not replacement and num_samples > n:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if not np.isfinite(p).all() or (p < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if (p.sum(1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    g = rng(generator)
+    if replacement:
+        cdf = np.cumsum(p, 1)
+        cdf /= cdf[:, -1:]
+        u = g.random((p.shape[0], num_samples))
+        out = np.stack([np.minimum(np.searchsorted(c, r, side="right"), n - 1)
+                        for c, r in zip(cdf, u)])
+    else:
+        # torch's method: the top-k of p / q with q ~ Exp(1) (sampling without replacement)
+        keys = p / g.exponential(1.0, p.shape)
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    out = out.astype(np.int64)
+    return _wrap(jnp.asarray(out if input.ndim == 2 else out[0]))
+
+
+@public(method=False)
+def poisson(input, generator=None):
+    lam = np.asarray(input._data)
+    if (lam < 0).any():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return _wrap(jnp.asarray(rng(generator).poisson(lam).astype(input.dtype.np)))
