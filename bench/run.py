@@ -121,6 +121,28 @@ def mlp_jax():
     return run
 
 
+# ---- in-place writes: a small slice of a large base, and through a view ------------------
+def inplace_factory(T):
+    base = T.zeros(1000, 1000)
+    row = base[500]
+
+    def step():
+        base[10:12, 100:200] = 1.0   # __setitem__ on a slice: .at[].set into the base
+        row.add_(1.0)                # in-place through a view: scatter back, refresh views
+        return base
+    return step
+
+
+def inplace_jax():
+    base = [jnp.zeros((1000, 1000), jnp.float32)]
+    upd = jax.jit(lambda b: b.at[10:12, 100:200].set(1.0).at[500].add(1.0), donate_argnums=0)
+
+    def step():
+        base[0] = upd(base[0])
+        return base[0].block_until_ready()
+    return step
+
+
 def sync_torchlike(fn):
     def run():
         out = fn()
@@ -138,6 +160,8 @@ def main() -> None:
             lambda: seed_step(torchlike)), seed_jax(), int(2000 * scale)),
         ("MLP 784-256-256-10 SGD step (batch 64)", mlp_step_factory(torch),
          sync_torchlike(mlp_step_factory(torchlike)), mlp_jax(), int(300 * scale)),
+        ("in-place slice + view writes (1000x1000 base)", inplace_factory(torch),
+         sync_torchlike(inplace_factory(torchlike)), inplace_jax(), int(500 * scale)),
     ]
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}, torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)")

@@ -80,12 +80,11 @@ def index_map(t):
     return idx
 
 
-def _expanded(t) -> bool:
-    while t._base is not None and t._view is not None:
-        if t._view[0] != "alias" and t._view[1].op.name == "expand":
-            return True
-        t = t._view[0] if t._view[0] != "alias" else t._view[1]
-    return False
+def _overlapping(t) -> bool:
+    """torch refuses writes to a tensor whose own elements share memory (a stride of 0 on a
+    dimension longer than 1: expand; overlapping unfold windows are not detected)."""
+    from .ops.layout import strides_of
+    return any(st == 0 and n > 1 for st, n in zip(strides_of(t), t._data.shape))
 
 
 def write(t, data) -> None:
@@ -100,7 +99,7 @@ def write(t, data) -> None:
     if t._view is None:  # identity alias (.data, detach)
         base._data = data
     else:
-        if _expanded(t):
+        if _overlapping(t):
             raise RuntimeError(_EXPANDED)
         scatter = _scatter_donated if owned(base) else _scatter
         base._data = scatter(base._data, index_map(t), data)

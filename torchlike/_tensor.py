@@ -85,17 +85,14 @@ class Tensor:
         return self.dtype.kind == "c"
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return True
-
-    def contiguous(self, memory_format=None) -> "Tensor":
-        return self
+        """As torch would answer, from the chain of views that made this tensor."""
+        from .ops import layout
+        return layout.is_contiguous(self._data.shape, layout.strides_of(self))
 
     def stride(self, dim: int | None = None):
-        strides, acc = [], 1
-        for s in reversed(self._data.shape):
-            strides.append(acc)
-            acc *= max(s, 1)
-        strides = tuple(reversed(strides))
+        """torch's strides for this tensor (jax arrays have none; derived from its views)."""
+        from .ops import layout
+        strides = layout.strides_of(self)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
 
     @property

@@ -67,6 +67,7 @@ def _bind() -> None:
     Tensor.mT = property(shape._mT)
     Tensor.H = property(lambda self: shape._T(self).conj() if self.is_complex() else
                         shape._T(self))
+    Tensor.mH = property(shape.adjoint)
 
 
 _bind()
