@@ -109,11 +109,29 @@ def write(t, data) -> None:
 
 def refresh(base) -> None:
     """Re-read every live view of `base` from its (new) array."""
-    live = []
+    live, fresh = [], {}
     for r in base._views:
         v = r()
-        if v is None:
-            continue
-        live.append(r)
-        v._data = base._data if v._view is None else _gather(base._data, index_map(v))
+        if v is not None:
+            live.append(r)
+            v._data = _recompute(v, base, fresh)
     base._views = live
+
+
+def _recompute(v, base, fresh: dict):
+    """v's values from the base's current array, by re-running its chain of view kernels
+    (slices and reshapes: cheaper than a gather by flat positions)."""
+    if v is base:
+        return base._data
+    got = fresh.get(id(v))
+    if got is None:
+        if v._view is None:
+            got = base._data
+        elif v._view[0] == "alias":
+            got = _recompute(v._view[1], base, fresh)
+        else:
+            src, kernel, args, j = v._view
+            out = kernel.jit(_recompute(src, base, fresh), *args[1:])
+            got = out[j] if isinstance(out, (tuple, list)) else out
+        fresh[id(v)] = got
+    return got

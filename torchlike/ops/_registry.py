@@ -120,7 +120,8 @@ _KIND = {bool: "b", int: "i", float: "f", complex: "c", type(None): "n"}
 class Kernel:
     """A compiled form of one op for one operand pattern, static arguments and dtypes."""
 
-    __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx")
+    __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx",
+                 "_donating")
 
     def __init__(self, op, key, pattern, fn):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
@@ -133,6 +134,13 @@ class Kernel:
             self.edge_pos = tuple(i for i, ch in enumerate(pattern) if ch == "t" or i < n)
         self._vjps = {}
         self._edge_idx = {}
+        self._donating = None
+
+    def donating(self):
+        """The kernel jitted to reuse operand 0's buffer for its result (in-place writes)."""
+        if self._donating is None:
+            self._donating = jax.jit(self.fn, donate_argnums=0)
+        return self._donating
 
     def edge_index(self, diff):
         """Indices into next_functions of the operands at positions `diff`."""
@@ -211,8 +219,9 @@ _SCALAR_DEFAULT = {"b": lambda: D.bool, "i": lambda: D.int64, "f": D.get_default
 
 
 # ---- the one path ------------------------------------------------------------------------
-def run(op: Op, operands: tuple, statics: tuple = ()):
-    """Run `op` on operands (Tensors, Python numbers, None) with hashable static arguments."""
+def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
+    """Run `op` on operands (Tensors, Python numbers, None) with hashable static arguments.
+    donate: operand 0's array may be consumed (the caller owns it and overwrites it next)."""
     compute, result = op.rule(op, operands, statics)
     pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
     k = _kernels.get((op.name, pattern, statics, compute, result))
@@ -220,7 +229,7 @@ def run(op: Op, operands: tuple, statics: tuple = ()):
         k = kernel(op, pattern, statics, compute, result)
     args = tuple([o._data if isinstance(o, Tensor) else o for o in operands])
     try:
-        out = k.jit(*args)
+        out = k.donating()(*args) if donate else k.jit(*args)
     except (ValueError, TypeError) as e:
         raise _translate(op, operands, e) from None
     if op.nout == 1 and not isinstance(out, tuple):

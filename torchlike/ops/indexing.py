@@ -18,6 +18,8 @@ import numpy as np
 from jax import lax
 
 from .. import _dtype as D
+from .. import _storage
+from ..autograd import grad_mode
 from .._tensor import _SHORT, Tensor, _wrap, _wrap_dim
 from ._bind import public
 from ._registry import inplace, op, run
@@ -362,7 +364,11 @@ def setitem(self, index, value):
         adv = None
     statics = (("spec", tuple(p.spec)), ("ndyn", len(p.dyn)), ("adv", adv),
                ("accumulate", False), ("name", name))
-    inplace(self, run(_setitem, (self, value, *p.dyn, *p.arrays), statics))
+    # Outside autograd, a base whose array nothing else holds is updated in place by XLA
+    # (donation) instead of copying the whole base for a small slice.
+    donate = self._base is None and not (grad_mode._enabled[0] and (
+        self._rg or (isinstance(value, Tensor) and value._rg))) and _storage.owned(self)
+    inplace(self, run(_setitem, (self, value, *p.dyn, *p.arrays), statics, donate=donate))
 
 
 # ---- select / narrow / slice ---------------------------------------------------------------
