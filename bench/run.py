@@ -111,13 +111,13 @@ def mlp_jax():
 
     @jax.jit
     def step(params, lr):
-        l, g = jax.value_and_grad(loss)(params)
-        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, g), l
+        value, g = jax.value_and_grad(loss)(params)
+        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, g), value
     state = [params]
 
     def run():
-        state[0], l = step(state[0], 0.01)
-        return l.block_until_ready()
+        state[0], value = step(state[0], 0.01)
+        return value.block_until_ready()
     return run
 
 

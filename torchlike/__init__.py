@@ -12,7 +12,6 @@ try:  # torch's default device is the CPU: arrays go to a GPU only through .cuda
 except RuntimeError:  # no CPU backend (JAX_PLATFORMS=cuda): jax's default device it is
     pass
 
-from . import _dtype  # noqa: E402
 from ._dtype import bfloat16 as bfloat16  # noqa: E402
 from ._dtype import bool as bool  # noqa: E402
 from ._dtype import complex64 as complex64  # noqa: E402

@@ -2,12 +2,13 @@
 
 A view (the result of an op registered with view=True, or `.data` / `detach()`) keeps `_base`
 (the tensor owning the storage) and `_view` = (parent, kernel, args, output index), the op that
-made it; `.data` / `detach()` of a view are ("alias", that view), and of a base None. Nothing is copied when a view is made. When a write happens:
-- on a base: its array is replaced and each live view re-reads its elements from it;
+made it; `.data` / `detach()` of a view are ("alias", that view), and of a base None. Nothing
+is copied when a view is made. When a write happens:
+- on a base: its array is replaced and each live view re-runs its view kernels on it;
 - on a view: the view's flat positions in the base are found once by running the view chain
   on an index array (`arange(base.numel())` shaped like the base) and cached; the new values
-  are scattered into the base with `.at[positions].set` (no full copy of the base's values on
-  the host), then every live view of the base is refreshed.
+  are scattered into the base with `.at[positions].set` (donating the base's buffer when
+  nothing else holds it, so XLA updates it in place), then every live view is refreshed.
 Views share the base's version counter (`_version`), except `.data`, which has its own.
 """
 from __future__ import annotations

@@ -92,7 +92,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if not isinstance(t, Tensor):
                 raise TypeError("inputs to backward/grad must be Tensors")
             if not t._rg:
-                raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(t._edge(), []).append(i)
     if not create_graph and _fusable(order) and (
             targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):

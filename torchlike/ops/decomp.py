@@ -83,7 +83,7 @@ def slogdet(A, *, out=None, name="linalg_slogdet"):
 
 
 _logdet = op("logdet", "WhereBackward0")(
-    lambda a: (lambda s, l: jnp.where(s == -1, jnp.nan, l))(*jnp.linalg.slogdet(a)))
+    lambda a: (lambda s, ld: jnp.where(s == -1, jnp.nan, ld))(*jnp.linalg.slogdet(a)))
 
 
 public("det")(det)

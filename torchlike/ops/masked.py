@@ -43,7 +43,7 @@ _masked_select = op("masked_select", "MaskedSelectBackward0", dtypes="same")(
 @public()
 def masked_select(input, mask):
     if mask.dtype is not D.bool:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     from .shape import broadcast_shape
     shape = broadcast_shape(mask.shape, input.shape)
     m = np.broadcast_to(np.asarray(mask._data), shape)
