@@ -149,3 +149,43 @@ def test_nonleaf_setitem_autograd():
         y.sum().backward()
         return [repr(y), repr(x.grad)]
     same(run)
+
+
+def test_inplace_on_views_of_a_nonleaf_rebases_history():
+    # torch: the base's grad_fn becomes CopySlices, its views' AsStridedBackward0.
+    def run(L):
+        x = L.ones(2, 3, requires_grad=True)
+        y = x * 2
+        v = y[0]
+        v.mul_(3)
+        obs = [repr(y), repr(v)]
+        w = y[:, 1:]
+        a = L.ones(2, 2, requires_grad=True)
+        w.add_(a)
+        obs += [repr(y), repr(w), repr(v)]
+        (y.sum() + v.sum()).backward()
+        obs += [repr(x.grad), repr(a.grad)]
+        z = x * 1
+        t = z.t()
+        t[0].fill_(7.0)
+        (z * z).sum().backward()
+        obs += [repr(z), repr(x.grad)]
+        q = x * 1
+        r = q[1]
+        q.mul_(2)
+        r.sum().backward()
+        obs += [repr(r), repr(x.grad)]
+        return obs
+    same(run)
+
+
+@pytest.mark.parametrize("method", ["add_(1)", "mul_(L.tensor([1.0, 2.0, 3.0]))", "zero_()",
+                                    "clamp_(0, 2)", "copy_(L.ones(3) * 5)", "exp_()"])
+def test_inplace_method_on_view_of_nonleaf(method):
+    def run(L):
+        x = L.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        y = x * 1
+        eval("y[1]." + method, {"y": y, "L": L})
+        (y * y).sum().backward()
+        return [repr(y), repr(x.grad)]
+    same(run)

@@ -484,22 +484,21 @@ def _rebuild(values, requires_grad):
     return _wrap(jnp.asarray(values)).requires_grad_(requires_grad)
 
 
+def _differentiable_view(t: Tensor) -> bool:
+    """A view made by a view op (not .data / detach(), which are outside autograd)."""
+    return t._base is not None and t._view is not None and t._view[0] != "alias"
+
+
 def _check_inplace(self: Tensor, result: Tensor) -> None:
     if grad_mode._enabled[0]:
         if self._grad_fn is None and self._rg:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         base = self._base
-        # .data / detach() are identity aliases outside autograd: writes through them are fine.
-        if base is not None and self._view is not None and self._view[0] != "alias" and (
-                base._rg or result._rg):
-            if base._grad_fn is None and base._rg:
-                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
-                                   "in an in-place operation.")
-            from ._errors import NotImplementedOp
-            raise NotImplementedOp("in-place operation on a view of a tensor that requires "
-                                   "grad (torch rebases the base's history with CopySlices) is "
-                                   "not implemented in torchlike; clone() the view first")
+        if base is not None and base._grad_fn is None and base._rg and _differentiable_view(
+                self):
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
     src, dst = result.dtype, self.dtype
     if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
         raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "

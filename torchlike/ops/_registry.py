@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .. import _storage
-from .._tensor import Tensor, _check_inplace, _wrap
+from .._tensor import Tensor, _check_inplace, _differentiable_view, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import node_class
 
@@ -284,6 +284,9 @@ def _record(op, k, operands, args, diff, outs, statics, pattern):
 def inplace(self, result) -> "Tensor":
     """Write a functional result back into `self`, as torch's in-place variants do."""
     _check_inplace(self, result)
+    if grad_mode._enabled[0] and (result._rg or (self._base is not None and self._base._rg)) \
+            and _differentiable_view(self):
+        return _inplace_on_view(self, result)
     data = result._data
     if data.dtype != self._data.dtype:
         data = data.astype(self._data.dtype)
@@ -291,12 +294,51 @@ def inplace(self, result) -> "Tensor":
     node = result._grad_fn
     if node is not None:
         self._grad_fn, self._output_nr, self._rg = node, result._output_nr, True
-        if node.saved_versions:
-            # The node of this very write holds self's value from before the write (arrays are
-            # immutable), like torch's saved copy of an in-place op's original input: later
-            # writes to self don't invalidate it.
-            node.saved_versions = tuple([e for e in node.saved_versions if e[0] is not self._vc])
+        _own_write(node, self._vc)
+        if self._views:
+            _rebase_views(self)
     return self
+
+
+def _own_write(node, vc) -> None:
+    """The node of a write holds the written tensor's value from before it (arrays are
+    immutable), like torch's saved copy of an in-place op's original input: later writes
+    don't invalidate it."""
+    if node is not None and node.saved_versions:
+        node.saved_versions = tuple([e for e in node.saved_versions if e[0] is not vc])
+
+
+# torch rebases the base's history when a view of it is written under autograd: the base's
+# grad_fn becomes CopySlices (new values scattered at the view's positions), and the view's
+# AsStridedBackward0 (its elements read back from the new base).
+_copy_slices = op("copy_slices", "CopySlices", dtypes="same", promote=(), saves=False)(
+    lambda base, vals, idx: base.reshape(-1).at[idx.reshape(-1)].set(
+        vals.reshape(-1).astype(base.dtype)).reshape(base.shape))
+_as_strided = op("as_strided_view", "AsStridedBackward0", dtypes="same", saves=False)(
+    lambda base, idx: base.reshape(-1)[idx])
+
+
+def _inplace_on_view(view, result) -> "Tensor":
+    base = view._base
+    idx = _wrap(_storage.index_map(view))
+    if result._data.dtype != view._data.dtype:
+        result = result.to(view.dtype)
+    _own_write(result._grad_fn, view._vc)
+    new_base = run(_copy_slices, (base, result, idx))
+    base._set_data(new_base._data)
+    base._grad_fn, base._output_nr, base._rg = new_base._grad_fn, 0, True
+    _rebase_views(base)
+    return view
+
+
+def _rebase_views(base) -> None:
+    """After base's history changed, its live views read their elements from the new base
+    (torch regenerates their grad_fn as AsStridedBackward0)."""
+    for r in base._views:
+        v = r()
+        if v is not None and _differentiable_view(v):
+            fresh = run(_as_strided, (base, _wrap(_storage.index_map(v))))
+            v._grad_fn, v._output_nr, v._rg = fresh._grad_fn, 0, True
 
 
 # ---- create_graph: a node's vjp as a recorded op, so gradients can be differentiated ------
