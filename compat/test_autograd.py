@@ -311,3 +311,21 @@ def test_modified_by_inplace_operation(case):
             return "error", str(e)
         return "ok", repr(x.grad)
     assert run(torch) == run(torchlike)
+
+
+@pytest.mark.parametrize("op", ["exp", "tanh", "sigmoid", "sqrt", "relu", "reciprocal", "log",
+                                "sin", "abs", "floor", "sign"])
+@pytest.mark.parametrize("which", ["input", "output"])
+def test_saved_tensor_is_input_or_output_as_in_torch(op, which):
+    # torch keeps the result for exp/tanh/..., the input for log/sin/..., nothing for floor
+    def run(L):
+        x = L.tensor([0.5, 0.7], requires_grad=True)
+        x2 = x * 1
+        y = getattr(x2, op)()
+        (y if which == "output" else x2).add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            return "error", str(e)
+        return "ok", repr(x.grad)
+    assert run(torch) == run(torchlike)

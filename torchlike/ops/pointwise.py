@@ -147,7 +147,8 @@ _div_floor = op("div_floor", "DivBackward2", edges=2)(
     lambda a, b: lax.stop_gradient(_floor_div(a, b)))
 _floor_divide = op("floor_divide", "NotImplemented", edges=2)(
     no_derivative(_floor_div, "floor_divide"))
-_reciprocal = op("reciprocal", "ReciprocalBackward0", dtypes="float")(lambda a: 1 / a)
+_reciprocal = op("reciprocal", "ReciprocalBackward0", dtypes="float", saves="out")(
+    lambda a: 1 / a)
 
 
 def int_zero_check(input, other, kernel) -> None:

@@ -26,9 +26,11 @@ _COMPLEX_MSG = {"floor": "floor is not supported for complex inputs",
                         "Please use torch.sgn instead."}
 
 
-def _unary(name, body, grad_fn, dtypes="float", reject="", kernel=None, aliases=()):
-    """One unary op; `reject`: dtype kinds torch has no `kernel` for (NotImplementedError)."""
-    o = op(name, grad_fn, dtypes=dtypes)(body)
+def _unary(name, body, grad_fn, dtypes="float", reject="", kernel=None, aliases=(),
+           saves=True):
+    """One unary op; `reject`: dtype kinds torch has no `kernel` for (NotImplementedError);
+    `saves`: what torch keeps for backward (its input, "out" its result, False nothing)."""
+    o = op(name, grad_fn, dtypes=dtypes, saves=saves)(body)
     kname = kernel or f"{name}_vml_cpu"
 
     def fn(input, *, out=None):
@@ -65,28 +67,28 @@ def _to_real(op_, operands, statics):
     return None, operands[0].dtype.to_real()
 
 
-exp = _unary("exp", jnp.exp, "ExpBackward0")
-exp2 = _unary("exp2", jnp.exp2, "Exp2Backward0")
-expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0")
+exp = _unary("exp", jnp.exp, "ExpBackward0", saves="out")
+exp2 = _unary("exp2", jnp.exp2, "Exp2Backward0", saves="out")
+expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0", saves="out")
 log = _unary("log", jnp.log, "LogBackward0")
 log2 = _unary("log2", jnp.log2, "Log2Backward0")
 log10 = _unary("log10", jnp.log10, "Log10Backward0")
 log1p = _unary("log1p", jnp.log1p, "Log1PBackward0")
-sqrt = _unary("sqrt", jnp.sqrt, "SqrtBackward0")
-rsqrt = _unary("rsqrt", lax.rsqrt, "RsqrtBackward0")
+sqrt = _unary("sqrt", jnp.sqrt, "SqrtBackward0", saves="out")
+rsqrt = _unary("rsqrt", lax.rsqrt, "RsqrtBackward0", saves="out")
 sin = _unary("sin", jnp.sin, "SinBackward0")
 cos = _unary("cos", jnp.cos, "CosBackward0")
-tan = _unary("tan", jnp.tan, "TanBackward0")
+tan = _unary("tan", jnp.tan, "TanBackward0", saves="out")
 asin = _unary("asin", jnp.arcsin, "AsinBackward0", aliases=("arcsin",))
 acos = _unary("acos", jnp.arccos, "AcosBackward0", aliases=("arccos",))
 atan = _unary("atan", jnp.arctan, "AtanBackward0", aliases=("arctan",))
 sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
 cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
-tanh = _unary("tanh", jnp.tanh, "TanhBackward0")
+tanh = _unary("tanh", jnp.tanh, "TanhBackward0", saves="out")
 asinh = _unary("asinh", jnp.arcsinh, "AsinhBackward0", aliases=("arcsinh",))
 acosh = _unary("acosh", jnp.arccosh, "AcoshBackward0", aliases=("arccosh",))
 atanh = _unary("atanh", jnp.arctanh, "AtanhBackward0", aliases=("arctanh",))
-sigmoid = _unary("sigmoid", jax.nn.sigmoid, "SigmoidBackward0")
+sigmoid = _unary("sigmoid", jax.nn.sigmoid, "SigmoidBackward0", saves="out")
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0", reject="c")
 erfc = _unary("erfc", jax.scipy.special.erfc, "ErfcBackward0", reject="c")
 erfinv = _unary("erfinv", jax.scipy.special.erfinv, "ErfinvBackward0", reject="c")
@@ -99,14 +101,17 @@ def _abs(a):
 
 abs = _unary("abs", _abs, "AbsBackward0", dtypes=_to_real, reject="b", kernel="abs_cpu",
              aliases=("absolute",))
-sign = _unary("sign", _sign, "SignBackward0", dtypes="same", reject="c")
+sign = _unary("sign", _sign, "SignBackward0", dtypes="same", reject="c", saves=False)
 sgn = _unary("sgn", _sign, "SgnBackward0", dtypes="same")
-floor = _unary("floor", _rounding(jnp.floor), "FloorBackward0", dtypes="same", reject="bc")
-ceil = _unary("ceil", _rounding(jnp.ceil), "CeilBackward0", dtypes="same", reject="bc")
+floor = _unary("floor", _rounding(jnp.floor), "FloorBackward0", dtypes="same", reject="bc",
+               saves=False)
+ceil = _unary("ceil", _rounding(jnp.ceil), "CeilBackward0", dtypes="same", reject="bc",
+              saves=False)
 trunc = _unary("trunc", _rounding(jnp.trunc), "TruncBackward0", dtypes="same", reject="bc",
+               saves=False,
                aliases=("fix",))
 frac = _unary("frac", lambda a: a - jnp.trunc(a), "FracBackward0", dtypes="same",
-              reject="biuc", kernel="frac_cpu")
+              reject="biuc", kernel="frac_cpu", saves=False)
 
 
 def _relu(a):
@@ -116,7 +121,7 @@ def _relu(a):
     return jnp.where(a > 0, a, rest)
 
 
-_relu_op = op("relu", "ReluBackward0", dtypes="same")(_relu)
+_relu_op = op("relu", "ReluBackward0", dtypes="same", saves="out")(_relu)
 
 
 @public(inplace=True)
@@ -135,8 +140,9 @@ def _round_dec(a, decimals):
     return jnp.round(a * p) / p
 
 
-_round = op("round", "RoundBackward0", dtypes="same")(_rounding(jnp.round))
-_round_decimals = op("round_decimals", "RoundBackward1", dtypes="same")(_round_dec)
+_round = op("round", "RoundBackward0", dtypes="same", saves=False)(_rounding(jnp.round))
+_round_decimals = op("round_decimals", "RoundBackward1", dtypes="same", saves=False)(
+    _round_dec)
 
 
 @public(inplace=True)
