@@ -35,13 +35,18 @@ def timeit(fn, iters: int, repeats: int = 5, warmup: int = 20) -> float:
 
 
 # ---- the seed tutorial's forward + backward ------------------------------------------------
-def seed_step(T):
-    """The seed's first graph and its while-loop graph (fixed input: 10 doublings)."""
+def seed_graph(T):
+    """The seed's first graph: x + 2, y * y * 3, mean, backward."""
     x = T.ones(2, 2, requires_grad=True)
     y = x + 2
     z = y * y * 3
     out = z.mean()
     out.backward()
+    return x.grad
+
+
+def seed_loop(T):
+    """The seed's while-loop graph (fixed input: 10 doublings, each tested with y.data.norm())."""
     x = T.tensor([0.5, -0.25, 1.0], requires_grad=True)
     y = x * 2
     while y.data.norm() < 1000:
@@ -50,9 +55,13 @@ def seed_step(T):
     return x.grad
 
 
-def seed_jax():
+def seed_graph_jax():
     f1 = jax.jit(jax.grad(lambda x: jnp.mean((x + 2) * (x + 2) * 3)))
+    a = jnp.ones((2, 2), jnp.float32)
+    return lambda: f1(a).block_until_ready()
 
+
+def seed_loop_jax():
     @jax.jit
     def f2(x, g):
         def body(x):
@@ -61,14 +70,9 @@ def seed_jax():
                 y = y * 2
             return y
         return jax.vjp(body, x)[1](g)[0]
-    a = jnp.ones((2, 2), jnp.float32)
     b = jnp.array([0.5, -0.25, 1.0], jnp.float32)
     g = jnp.array([0.1, 1.0, 0.0001], jnp.float32)
-
-    def step():
-        f1(a).block_until_ready()
-        return f2(b, g).block_until_ready()
-    return step
+    return lambda: f2(b, g).block_until_ready()
 
 
 # ---- MLP 784-256-256-10, batch 64, one SGD step ---------------------------------------------
@@ -156,8 +160,10 @@ def main() -> None:
     args = ap.parse_args()
     scale = 0.1 if args.quick else 1.0
     cases = [
-        ("seed fwd+bwd (both graphs)", lambda: seed_step(torch), sync_torchlike(
-            lambda: seed_step(torchlike)), seed_jax(), int(2000 * scale)),
+        ("seed graph 1 fwd+bwd (4 ops)", lambda: seed_graph(torch), sync_torchlike(
+            lambda: seed_graph(torchlike)), seed_graph_jax(), int(3000 * scale)),
+        ("seed while-loop graph fwd+bwd (~45 ops)", lambda: seed_loop(torch), sync_torchlike(
+            lambda: seed_loop(torchlike)), seed_loop_jax(), int(1000 * scale)),
         ("MLP 784-256-256-10 SGD step (batch 64)", mlp_step_factory(torch),
          sync_torchlike(mlp_step_factory(torchlike)), mlp_jax(), int(300 * scale)),
         ("in-place slice + view writes (1000x1000 base)", inplace_factory(torch),

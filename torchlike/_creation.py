@@ -197,9 +197,27 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
 
 
 # ---- filled tensors ----------------------------------------------------------------------
+_FILLED: dict = {}
+
+
 def _filled(name, size, value, dtype, device, requires_grad) -> Tensor:
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    return _place(np.full(_size(size, name), value, dt.np), device, requires_grad)
+    shape = _size(size, name)
+    if device is None and math.prod(shape) <= 4096 and type(value) is int:
+        # Small constant fills are cached: jax arrays are immutable (in-place ops replace a
+        # tensor's array, and never donate one that something else holds), so sharing one is
+        # safe, and a host->device copy costs ~10 us.
+        key = (shape, dt, value)  # ints only: 0.0 == -0.0 and nan != nan would alias
+        arr = _FILLED.get(key)
+        if arr is None:
+            if len(_FILLED) > 1024:
+                _FILLED.clear()
+            arr = _FILLED[key] = jnp.asarray(np.full(shape, value, dt.np))
+        t = _wrap(arr)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+    return _place(np.full(shape, value, dt.np), device, requires_grad)
 
 
 def _need_size(name, size):

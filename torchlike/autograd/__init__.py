@@ -1,6 +1,7 @@
 """torch.autograd: backward, grad, grad modes, Function, and the vjp cache's controls."""
 from __future__ import annotations
 
+from .. import _tensor as _T  # a module reference: _tensor imports autograd in turn
 from .engine import run_backward as _run_backward
 from .function import Function as Function
 from .function import FunctionCtx as FunctionCtx
@@ -19,10 +20,9 @@ from . import function as function
 
 
 def _seq(x):
-    from .._tensor import Tensor
     if x is None:
         return None
-    return [x] if isinstance(x, Tensor) else list(x)
+    return [x] if isinstance(x, _T.Tensor) else list(x)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
@@ -40,7 +40,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return the gradients of `outputs` with respect to `inputs` (no .grad is touched)."""
-    from .._tensor import _wrap
     import jax.numpy as jnp
     outputs, inputs = _seq(outputs), _seq(inputs)
     grads = _seq(grad_outputs) or [None] * len(outputs)
@@ -55,5 +54,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "been used in the graph. Set allow_unused=True if this is "
                                    "the desired behavior.")
             if materialize_grads:
-                res[i] = _wrap(jnp.zeros_like(inputs[i]._data))
+                res[i] = _T._wrap(jnp.zeros_like(inputs[i]._data))
     return tuple(res)

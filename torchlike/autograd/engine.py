@@ -12,6 +12,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from .. import _tensor as T  # a module reference: _tensor imports autograd in turn
 from . import grad_mode
 from .graph import AccumulateGrad
 
@@ -52,7 +53,6 @@ def _ones(shape, dtype):
 
 
 def _make_grads(outputs, grad_outputs, api):
-    from .._tensor import Tensor, _wrap
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out._rg:
@@ -64,14 +64,13 @@ def _make_grads(outputs, grad_outputs, api):
             if out.dtype.kind != "f":
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
-            g = _wrap(_ones(out._data.shape, out._data.dtype))
-        elif not isinstance(g, Tensor):
-            g = _wrap(jnp.asarray(g, out._data.dtype))
+            g = T._wrap(_ones(out._data.shape, out._data.dtype))
+        elif not isinstance(g, T.Tensor):
+            g = T._wrap(jnp.asarray(g, out._data.dtype))
         if g._data.shape != out._data.shape:
-            from .._tensor import Size
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
-                               f"{Size(g._data.shape)} and output[{i}] has a shape of "
-                               f"{Size(out._data.shape)}.")
+                               f"{T.Size(g._data.shape)} and output[{i}] has a shape of "
+                               f"{T.Size(out._data.shape)}.")
         grads.append(g)
     return grads
 
@@ -79,7 +78,6 @@ def _make_grads(outputs, grad_outputs, api):
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                  accumulate=True, allow_unused=True):
     """The engine. Returns the gradients of `inputs` when accumulate is False."""
-    from .._tensor import Tensor
     grads = _make_grads(outputs, grad_outputs, "backward")
     if retain_graph is None:
         retain_graph = create_graph
@@ -89,7 +87,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor):
+            if not isinstance(t, T.Tensor):
                 raise TypeError("inputs to backward/grad must be Tensors")
             if not t._rg:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -121,24 +119,22 @@ def _fusable(order) -> bool:
 
 def _deliver(leaf_grads, targets, accumulate, inputs):
     """Put fused results where they go: into leaves' .grad, or into the returned tuple."""
-    from .._tensor import _wrap
     if accumulate:
         for node, g in leaf_grads.items():
             if targets is None or (node, 0) in targets:
-                _accumulate(node.variable, _wrap(g))
+                _accumulate(node.variable, T._wrap(g))
         return None
     out = [None] * len(inputs)
     for (node, _), idxs in targets.items():
         g = leaf_grads.get(node)
         for i in idxs:
-            out[i] = None if g is None else _wrap(g)
+            out[i] = None if g is None else T._wrap(g)
     return out
 
 
 def _accumulate(leaf, g) -> None:
-    from .._tensor import _wrap
     if leaf._grad is None:
-        leaf._grad = g if g._grad_fn is not None else _wrap(g._data)
+        leaf._grad = g if g._grad_fn is not None else T._wrap(g._data)
     elif g._grad_fn is not None or leaf._grad._grad_fn is not None:
         leaf._grad = leaf._grad + g
     else:
@@ -213,7 +209,6 @@ def _add(buffers, node, nr, g, nout) -> None:
 
 def _apply(node, grads, create_graph):
     """One op node's vjp: cotangents of its outputs -> one gradient per tensor operand."""
-    from .._tensor import _wrap
     node.check_alive()
     k = node.kernel
     cts = []
@@ -224,7 +219,7 @@ def _apply(node, grads, create_graph):
         from ..ops._registry import vjp_op
         res = vjp_op(node, grads)
     else:
-        res = [_wrap(r) for r in k.vjp_jit(node.diff)(node.args, cts)]
+        res = [T._wrap(r) for r in k.vjp_jit(node.diff)(node.args, cts)]
     # Map results (one per diff position) onto next_functions.
     out = [None] * len(node.next_functions)
     for j, r in zip(k.edge_index(node.diff), res):
