@@ -48,7 +48,11 @@ def _place(values: np.ndarray, device=None, requires_grad: bool = False) -> Tens
         arr = jax.device_put(values, _device.jax_device(_device.device(device)))
     else:
         arr = jnp.asarray(values)
-    t = _wrap(arr)
+    return _requiring(_wrap(arr), requires_grad)
+
+
+def _requiring(t: Tensor, requires_grad: bool) -> Tensor:
+    """Set requires_grad at creation, with the creation functions' error text."""
     if requires_grad:
         if t.dtype.kind not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
@@ -213,10 +217,7 @@ def _filled(name, size, value, dtype, device, requires_grad) -> Tensor:
             if len(_FILLED) > 1024:
                 _FILLED.clear()
             arr = _FILLED[key] = jnp.asarray(np.full(shape, value, dt.np))
-        t = _wrap(arr)
-        if requires_grad:
-            t.requires_grad_(True)
-        return t
+        return _requiring(_wrap(arr), requires_grad)
     return _place(np.full(shape, value, dt.np), device, requires_grad)
 
 
