@@ -121,7 +121,7 @@ class Kernel:
     """A compiled form of one op for one operand pattern, static arguments and dtypes."""
 
     __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx",
-                 "_donating")
+                 "_donating", "scalar_pos")
 
     def __init__(self, op, key, pattern, fn):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
@@ -135,6 +135,7 @@ class Kernel:
         self._vjps = {}
         self._edge_idx = {}
         self._donating = None
+        self.scalar_pos = tuple(i for i, ch in enumerate(pattern) if ch in "bif")
 
     def donating(self):
         """The kernel jitted to reuse operand 0's buffer for its result (in-place writes)."""
@@ -179,7 +180,7 @@ _kernels: dict = {}
 
 
 def kernel(op: Op, pattern: str, statics: tuple, compute, result) -> Kernel:
-    key = (op.name, pattern, statics, compute, result)
+    key = (op, pattern, statics, compute, result)  # the Op itself: names may repeat
     k = _kernels.get(key)
     if k is None:
         k = _kernels[key] = Kernel(op, key, pattern, _build(op, pattern, statics, compute, result))
@@ -224,12 +225,17 @@ def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
     donate: operand 0's array may be consumed (the caller owns it and overwrites it next)."""
     compute, result = op.rule(op, operands, statics)
     pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
-    k = _kernels.get((op.name, pattern, statics, compute, result))
+    k = _kernels.get((op, pattern, statics, compute, result))
     if k is None:
         k = kernel(op, pattern, statics, compute, result)
     args = tuple([o._data if isinstance(o, Tensor) else o for o in operands])
+    call = args
+    if k.scalar_pos:
+        call = list(args)
+        for i in k.scalar_pos:
+            call[i] = _device_scalar(call[i])
     try:
-        out = k.donating()(*args) if donate else k.jit(*args)
+        out = k.donating()(*call) if donate else k.jit(*call)
     except (ValueError, TypeError) as e:
         raise _translate(op, operands, e) from None
     if op.nout == 1 and not isinstance(out, tuple):
@@ -245,6 +251,23 @@ def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
         if diff:
             _record(op, k, operands, args, diff, outs, statics, pattern)
     return res
+
+
+_SCALARS: dict = {}
+
+
+def _device_scalar(v):
+    """A Python number as a cached 0-d device array: jax converts a Python scalar argument on
+    every call (~1 us). Only values with one representation are cached (not nan, not +-0.0);
+    kernels cast numbers to the computation dtype either way."""
+    a = _SCALARS.get((type(v), v))
+    if a is None:
+        if type(v) is float and (v != v or v == 0.0):
+            return v
+        if len(_SCALARS) > 4096:
+            _SCALARS.clear()
+        a = _SCALARS[(type(v), v)] = jnp.asarray(v)
+    return a
 
 
 def _translate(op, operands, e) -> Exception:
