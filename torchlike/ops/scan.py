@@ -10,23 +10,15 @@ from ._bind import public
 from ._common import return_type
 from ._registry import op, run
 from .compare import not_impl, outable
-
-
-def _cum_rule(op_, operands, statics):
-    dt = dict(statics).get("dtype")
-    if dt is None:
-        dt = operands[0].dtype
-        if dt.kind in "biu":
-            dt = D.int64
-    return dt, dt
+from .reduction import _sum_rule  # cumsum/cumprod promote as sum does (ints -> int64)
 
 
 def _scan(fn):
     return lambda a, dim, dtype: fn(a, axis=dim) if a.ndim else a
 
 
-_cumsum = op("cumsum", "CumsumBackward0", dtypes=_cum_rule)(_scan(jnp.cumsum))
-_cumprod = op("cumprod", "CumprodBackward0", dtypes=_cum_rule)(_scan(jnp.cumprod))
+_cumsum = op("cumsum", "CumsumBackward0", dtypes=_sum_rule)(_scan(jnp.cumsum))
+_cumprod = op("cumprod", "CumprodBackward0", dtypes=_sum_rule)(_scan(jnp.cumprod))
 
 
 def _cum_args(input, dim, dtype):
