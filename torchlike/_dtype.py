@@ -130,14 +130,14 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
 
 def scalar_dtype(x) -> dtype:
-    """The dtype torch gives a wrapped Python number."""
-    if isinstance(x, builtins.bool):
+    """The dtype torch gives a wrapped Python number (numpy scalars count as numbers)."""
+    if isinstance(x, (builtins.bool, np.bool_)):
         return bool
-    if isinstance(x, builtins.int):
+    if isinstance(x, (builtins.int, np.integer)):
         return int64
-    if isinstance(x, builtins.float):
+    if isinstance(x, (builtins.float, np.floating)):
         return get_default_dtype()
-    if isinstance(x, builtins.complex):
+    if isinstance(x, (builtins.complex, np.complexfloating)):
         return complex128 if get_default_dtype() is float64 else complex64
     raise TypeError(f"unsupported scalar {x!r}")
 

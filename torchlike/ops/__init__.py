@@ -19,7 +19,7 @@ def _swap(fn):
 
 def _cmp(fn):
     def method(self, other):
-        if not isinstance(other, (Tensor, bool, int, float, complex)):
+        if not isinstance(other, (Tensor, *compare._NUM)):
             return NotImplemented
         return fn(self, other)
     return method

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype as D
 from .. import _storage
@@ -223,8 +224,12 @@ _SCALAR_DEFAULT = {"b": lambda: D.bool, "i": lambda: D.int64, "f": D.get_default
 def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
     """Run `op` on operands (Tensors, Python numbers, None) with hashable static arguments.
     donate: operand 0's array may be consumed (the caller owns it and overwrites it next)."""
+    try:
+        pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
+    except KeyError:  # numpy scalars: torch takes them as Python numbers
+        operands = tuple([o.item() if isinstance(o, np.generic) else o for o in operands])
+        pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
     compute, result = op.rule(op, operands, statics)
-    pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
     k = _kernels.get((op, pattern, statics, compute, result))
     if k is None:
         k = kernel(op, pattern, statics, compute, result)

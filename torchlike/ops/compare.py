@@ -7,6 +7,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _SHORT
@@ -15,7 +16,7 @@ from ._bind import FUNCTIONS, method_only, public
 from ._registry import op, promoted, run
 
 _i = isinstance
-_NUM = (bool, int, float, complex)
+_NUM = (bool, int, float, complex, np.number, np.bool_)  # numpy scalars count as numbers
 
 
 def _t(x) -> bool:
