@@ -122,7 +122,7 @@ class Kernel:
     """A compiled form of one op for one operand pattern, static arguments and dtypes."""
 
     __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx",
-                 "_donating", "scalar_pos")
+                 "_donating", "scalar_pos", "node_cls")
 
     def __init__(self, op, key, pattern, fn):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
@@ -137,6 +137,9 @@ class Kernel:
         self._edge_idx = {}
         self._donating = None
         self.scalar_pos = tuple(i for i, ch in enumerate(pattern) if ch in "bif")
+        g = op.grad_fn  # the grad_fn name depends only on what the key holds
+        name = g if g is None or isinstance(g, str) else g(key[2], pattern)
+        self.node_cls = None if name is None else node_class(name)
 
     def donating(self):
         """The kernel jitted to reuse operand 0's buffer for its result (in-place writes)."""
@@ -254,7 +257,7 @@ def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
     if op.grad_fn is not None and grad_mode._enabled[0]:
         diff = tuple([i for i, o in enumerate(operands) if isinstance(o, Tensor) and o._rg])
         if diff:
-            _record(op, k, operands, args, diff, outs, statics, pattern)
+            _record(op, k, operands, args, diff, outs)
     return res
 
 
@@ -290,12 +293,11 @@ def _translate(op, operands, e) -> Exception:
     return RuntimeError(f"{op.name}(): {e} (input shapes {shapes}, dtypes {dtypes})")
 
 
-def _record(op, k, operands, args, diff, outs, statics, pattern):
-    name = op.grad_fn if isinstance(op.grad_fn, str) else op.grad_fn(statics, pattern)
+def _record(op, k, operands, args, diff, outs):
     edges = tuple([operands[i]._edge() if isinstance(operands[i], Tensor) and operands[i]._rg
                    else (None, 0) for i in k.edge_pos])
     meta = tuple([(t._data.shape, t._data.dtype) for t in outs])
-    node = node_class(name)(k, args, operands, diff, edges, meta)
+    node = k.node_cls(k, args, operands, diff, edges, meta)
     saves = op.saves
     if saves is True:
         node.saved_versions = tuple([(o._vc, o._vc[0], o) for o in operands
