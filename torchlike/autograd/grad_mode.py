@@ -25,15 +25,17 @@ class _Mode:
         return False
 
     def __call__(self, fn):
+        value = self._value
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__.__new__(self.__class__).__init_like__(self):
+            prev = _enabled[0]
+            _enabled[0] = value
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _enabled[0] = prev
         return wrapper
-
-    def __init_like__(self, other):
-        self.__dict__.update({k: v for k, v in other.__dict__.items() if k != "_prev"})
-        return self
 
 
 class no_grad(_Mode):
