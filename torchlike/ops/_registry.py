@@ -389,9 +389,8 @@ def vjp_op(node, grads) -> list:
         def body(*xs):
             return tuple(f(list(xs[:n]), list(xs[n:])))
         o = _vjp_ops[(k, diff)] = Op(k.op.name + "_vjp", body, type(node).__name__, _no_cast,
-                                     None, len(diff) + 1, True, "tensors")
+                                     None, -1, True, "tensors")  # nout -1: returns a tuple
     cts = [g if g is not None else _wrap(jnp.zeros(shape, dt))
            for g, (shape, dt) in zip(grads, node.out_meta)
            if jnp.issubdtype(dt, jnp.inexact)]
-    # nout is len(diff) + 1 only to keep run() returning a tuple; drop the padding.
-    return list(run(o, tuple(node.inputs) + tuple(cts))[:len(diff)])
+    return list(run(o, tuple(node.inputs) + tuple(cts)))
