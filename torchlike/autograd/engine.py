@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _tensor as T  # a module reference: _tensor imports autograd in turn
-from . import grad_mode
+from . import fused, grad_mode
 from .graph import AccumulateGrad
 
 
@@ -52,7 +52,7 @@ def _ones(shape, dtype):
     return a
 
 
-def _make_grads(outputs, grad_outputs, api):
+def _make_grads(outputs, grad_outputs):
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out._rg:
@@ -76,9 +76,9 @@ def _make_grads(outputs, grad_outputs, api):
 
 
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
-                 accumulate=True, allow_unused=True):
+                 accumulate=True):
     """The engine. Returns the gradients of `inputs` when accumulate is False."""
-    grads = _make_grads(outputs, grad_outputs, "backward")
+    grads = _make_grads(outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     roots = [(o._edge(), g) for o, g in zip(outputs, grads)]
@@ -94,7 +94,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             targets.setdefault(t._edge(), []).append(i)
     if not create_graph and _fusable(order) and (
             targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):
-        from . import fused
         result = _deliver(fused.backward(order, roots), targets, accumulate, inputs)
     else:
         result = _eager(order, roots, targets, accumulate, create_graph, inputs)
