@@ -329,3 +329,17 @@ def test_saved_tensor_is_input_or_output_as_in_torch(op, which):
             return "error", str(e)
         return "ok", repr(x.grad)
     assert run(torch) == run(torchlike)
+
+
+@pytest.mark.parametrize("expr", [
+    "x.gather(0, i)", "x.index_select(0, j)", "F.embedding(j, x)", "x[j]", "x[x > 0]",
+    "F.nll_loss(x.log_softmax(1), L.tensor([0, 1, 2]))", "x.scatter(0, i, 1.0)",
+    "x.scatter(0, i, s)", "x.scatter_add(0, i, s)", "x.masked_fill(x > 0, 0.0)",
+    "F.cross_entropy(x, L.tensor([0, 1, 2]))"])
+def test_index_and_target_operands_have_no_edge(expr):
+    def run(L):
+        x = L.ones(3, 4, requires_grad=True)
+        env = {"L": L, "x": x, "F": L.nn.functional, "i": L.tensor([[0, 1, 2, 0]]),
+               "j": L.tensor([0, 2]), "s": L.ones(1, 4, requires_grad=True)}
+        return names(eval(expr, env).grad_fn)
+    assert run(torch) == run(torchlike)

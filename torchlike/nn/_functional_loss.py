@@ -120,7 +120,7 @@ def _nll_name(statics, pattern):
     return "ViewBackward0" if nd != 4 and s["reduction"] == "none" else "NllLoss2DBackward0"
 
 
-nll_loss_op = op("nll_loss", _nll_name, dtypes="same")(_nll)
+nll_loss_op = op("nll_loss", _nll_name, dtypes="same", edges=(0,))(_nll)
 
 
 def _class_weight(logp, weight):

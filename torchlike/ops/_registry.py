@@ -38,6 +38,8 @@ class Op:
         self.edges = edges        # "tensors": one next_functions edge per tensor operand;
         #                           n: the first n operands all get one ((None, 0) if a number)
         #                           (i, j, ...): exactly the operands at those positions
+        #                           (index, mask and target operands are not among them)
+        #                           callable(pattern): one of the above per operand pattern
         self.view = view          # the result is a view of operand 0 in torch (shares storage)
 
     def __repr__(self) -> str:
@@ -128,6 +130,8 @@ class Kernel:
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
         self.jit = jax.jit(fn)
         e = op.edges
+        if callable(e):
+            e = e(pattern)
         if isinstance(e, tuple):
             self.edge_pos = tuple(i for i in e if i < len(pattern))
         else:
@@ -255,7 +259,9 @@ def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
         for j, t in enumerate(outs):
             _storage.link(operands[0], t, (k, args, j))
     if op.grad_fn is not None and grad_mode._enabled[0]:
-        diff = tuple([i for i, o in enumerate(operands) if isinstance(o, Tensor) and o._rg])
+        # only operands with an edge get gradients (not index, mask or target operands)
+        diff = tuple([i for i in k.edge_pos if isinstance(operands[i], Tensor)
+                      and operands[i]._rg])
         if diff:
             _record(op, k, operands, args, diff, outs)
     return res

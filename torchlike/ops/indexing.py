@@ -283,7 +283,7 @@ def _named(statics, pattern):
 
 _basic = op("basic_index", _named, dtypes="same", saves=False, view=True)(
     lambda a, *dyn, spec, ndyn, adv, name: _take(a, dyn, spec))
-_index = op("index", "IndexBackward0", dtypes="same")(
+_index = op("index", "IndexBackward0", dtypes="same", edges=(0,))(
     lambda a, *rest, spec, ndyn, adv: _index_body(a, *rest, spec=spec, ndyn=ndyn, adv=adv))
 _setitem = op("setitem", _named, dtypes="same", promote=())(_set_body)
 

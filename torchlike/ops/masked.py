@@ -17,7 +17,8 @@ def _mask_dtype_name(m):
             "float64": "double"}.get(m.dtype.name, m.dtype.name)
 
 
-_masked_fill = op("masked_fill", "MaskedFillBackward0", dtypes="same", promote=())(
+_masked_fill = op("masked_fill", "MaskedFillBackward0", dtypes="same", promote=(),
+                  edges=(0,))(
     lambda a, m, v: jnp.where(m, jnp.asarray(v).astype(a.dtype), a))
 _masked_fill_t = op("masked_fill_t", "MaskedFillBackward1", dtypes="same", promote=())(
     lambda a, m, v: jnp.where(m, v.astype(a.dtype), a))

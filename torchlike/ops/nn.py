@@ -274,7 +274,7 @@ def _embedding(w, idx, padding_idx, scale_grad):
     return out
 
 
-embedding_op = op("embedding", "EmbeddingBackward0", dtypes="same")(_embedding)
+embedding_op = op("embedding", "EmbeddingBackward0", dtypes="same", edges=(0,))(_embedding)
 
 
 def _renorm_rows(w, idx, max_norm, norm_type):

@@ -78,7 +78,7 @@ def _nd(f):
 
 
 # ---- gather / take_along_dim --------------------------------------------------------------
-_gather = op("gather", "GatherBackward0", dtypes="same")(
+_gather = op("gather", "GatherBackward0", dtypes="same", edges=(0,))(
     lambda a, i, dim: a.reshape(1)[i.reshape(-1)].reshape(i.shape) if a.ndim == 0
     else a[_mesh(i, dim)])
 
@@ -153,8 +153,9 @@ def _scatter_name(statics, pattern):
     return "ScatterBackward0" if pattern[2] == "t" else "ScatterBackward1"
 
 
-_scatter = op("scatter", _scatter_name, dtypes="same", promote=())(_nd(_scatter_body))
-_scatter_add = op("scatter_add", "ScatterAddBackward0", dtypes="same", promote=())(
+_scatter = op("scatter", _scatter_name, dtypes="same", promote=(),
+              edges=lambda pattern: (0, 2) if pattern[2] == "t" else (0,))(_nd(_scatter_body))
+_scatter_add = op("scatter_add", "ScatterAddBackward0", dtypes="same", promote=(), edges=(0, 2))(
     _nd(lambda a, i, s, dim: a.at[_mesh(i, dim)].add(_crop(s, i.shape))))
 
 
@@ -287,7 +288,7 @@ def _along(dim, i, ndim):
     return (slice(None),) * dim + (i.reshape(-1),) + (slice(None),) * (ndim - dim - 1)
 
 
-_index_select = op("index_select", "IndexSelectBackward0", dtypes="same")(
+_index_select = op("index_select", "IndexSelectBackward0", dtypes="same", edges=(0,))(
     lambda a, i, dim: jnp.take(a, i.reshape(-1), axis=dim) if a.ndim else
     a.reshape(1)[i.reshape(-1)].reshape(i.shape))
 
