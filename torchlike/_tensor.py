@@ -330,10 +330,8 @@ class Tensor:
                                "attempting to deepcopy a module, this may be because of a "
                                "torch.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
-        out = type(self).__new__(type(self)) if type(self) is not Tensor else _wrap(self._data)
-        if type(self) is not Tensor:
-            _init(out, self._data)
-            out.__dict__.update(self.__dict__)
+        out = _init(_new(type(self)), self._data)  # subclasses (Parameter) keep their type
+        out.__dict__.update(self.__dict__)
         out._rg = self._rg
         if self._grad is not None:
             out._grad = _wrap(self._grad._data)
