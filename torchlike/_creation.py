@@ -47,7 +47,7 @@ def _place(values: np.ndarray, device=None, requires_grad: bool = False) -> Tens
     if device is not None and _device.device(device).type == "cuda":
         arr = jax.device_put(values, _device.jax_device(_device.device(device)))
     else:
-        arr = jnp.asarray(values)
+        arr = _device.upload(values)  # `values` is always a fresh copy
     return _requiring(_wrap(arr), requires_grad)
 
 
@@ -175,6 +175,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     if isinstance(data, (np.ndarray, np.generic)):
         dt = D.from_np(data.dtype) if dtype is None else D.to_dtype(dtype)
         values = np.array(data, dtype=dt.np)
+    elif dtype is None and data.__class__ is list and data and all(
+            [v.__class__ is float for v in data]):  # the common case: a flat list of floats
+        values = np.array(data, dtype=D.get_default_dtype().np)
     else:
         dt = _infer(data) if dtype is None else D.to_dtype(dtype)
         values = _values(data, dt)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import jax
+import numpy as np
 
 
 class device:
@@ -74,3 +75,33 @@ def of_array(arr) -> device:
 
 
 CPU = device("cpu")
+
+
+def _make_upload():
+    """numpy -> a jax array on the CPU device: jax's C++ batched transfer (~2.5 us) when this
+    jax has it, else a jitted identity (~4 us); jnp.asarray and device_put take ~11-19 us.
+    Callers pass arrays they own (fresh copies): the result may share their memory."""
+    ident = jax.jit(lambda a: a)
+    try:
+        from jax._src.core import ShapedArray
+        from jax._src.lib import xla_client
+
+        cpu = jax.devices("cpu")[0]
+        sharding, devices, avals = jax.sharding.SingleDeviceSharding(cpu), [cpu], {}
+        put = xla_client.batched_device_put
+
+        def upload(values):
+            key = (values.shape, values.dtype)
+            aval = avals.get(key)
+            if aval is None:
+                if len(avals) > 4096:
+                    avals.clear()
+                aval = avals[key] = ShapedArray(values.shape, values.dtype)
+            return put(aval, sharding, [values], devices, False)
+        upload(np.zeros((1,), np.float32)).block_until_ready()  # fails here, not later
+        return upload
+    except Exception:  # noqa: BLE001 - an internal API: any failure means "not available"
+        return ident
+
+
+upload = _make_upload()
