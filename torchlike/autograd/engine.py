@@ -9,6 +9,8 @@ Two ways to run the same walk:
 """
 from __future__ import annotations
 
+import operator
+
 import jax
 import jax.numpy as jnp
 
@@ -18,27 +20,19 @@ from .graph import AccumulateGrad
 
 
 def topo_order(roots) -> list:
-    """Nodes reachable from `roots`, each before every node it feeds (iterative DFS)."""
-    order, seen = [], set()
-    for root in roots:
-        if root is None or root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root.next_functions))]
-        while stack:
-            node, it = stack[-1]
-            for nxt, _ in it:
-                if nxt is not None and nxt not in seen:
-                    seen.add(nxt)
-                    stack.append((nxt, iter(nxt.next_functions)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+    """Nodes reachable from `roots`, each before every node it feeds: newest first, since an
+    edge always points to an older node (torch's engine also runs newest first)."""
+    seen = {r for r in roots if r is not None}
+    stack = list(seen)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return sorted(seen, key=_SEQ, reverse=True)
 
 
+_SEQ = operator.attrgetter("seq")
 _ONES: dict = {}
 _add_jit = jax.jit(lambda a, b: a + b)
 
@@ -92,28 +86,18 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if not t._rg:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(t._edge(), []).append(i)
-    if not create_graph and _fusable(order) and (
+    leaf_grads = None
+    if not create_graph and (
             targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):
-        result = _deliver(fused.backward(order, roots), targets, accumulate, inputs)
+        leaf_grads = fused.backward(order, roots)  # None: Python must observe the walk
+    if leaf_grads is not None:
+        result = _deliver(leaf_grads, targets, accumulate, inputs)
     else:
         result = _eager(order, roots, targets, accumulate, create_graph, inputs)
     if not retain_graph:
         for n in order:
             n.release()
     return result
-
-
-def _fusable(order) -> bool:
-    """True when no Python code observes the walk (hooks, Functions); checks freed graphs."""
-    for n in order:
-        if not n.fusable or n._pre_hooks is not None or n._hooks is not None:
-            return False
-        if isinstance(n, AccumulateGrad):
-            if n.variable._hooks is not None:
-                return False
-        else:
-            n.check_alive()
-    return True
 
 
 def _deliver(leaf_grads, targets, accumulate, inputs):

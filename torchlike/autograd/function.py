@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import grad_mode
+from . import graph
 from .graph import Node
 
 
@@ -38,6 +39,7 @@ class BackwardCFunction(FunctionCtx, Node):
         self.metadata = {}
         self.next_functions = ()
         self.saved_versions = None
+        self.seq = next(graph._seq)
 
     def release(self) -> None:
         self._freed = True
@@ -103,6 +105,7 @@ class Function(metaclass=_FunctionMeta):
         if not (grad_mode._enabled[0] and any(t._rg for t in tensors)):
             return out
         ctx.next_functions = tuple(t._edge() if t._rg else (None, 0) for t in tensors)
+        ctx.seq = next(graph._seq)  # newer than the edges, some of which may be new
         outs = out if isinstance(out, tuple) else (out,)
         non_diff = getattr(ctx, "_non_diff", set())
         ctx.out_meta = tuple((o._data.shape, o._data.dtype) for o in outs if isinstance(o, Tensor))

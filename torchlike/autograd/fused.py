@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _device
 from .graph import AccumulateGrad
 
 _cache: OrderedDict = OrderedDict()
@@ -45,38 +46,35 @@ def clear_cache() -> None:
         _stats[k] = 0
 
 
-def backward(order, roots) -> dict:
-    """Run the cached program for this graph; returns {AccumulateGrad node: gradient array}."""
+def backward(order, roots):
+    """Run the cached program for this graph; returns {AccumulateGrad node: gradient array},
+    or None when Python code must observe the walk (hooks, custom Functions)."""
     index = {n: i for i, n in enumerate(order)}
-    slots, arrays, floats, ints = {}, [], [], []
-    spec, leaves = [], []
+    arrays, floats, ints, spec, leaves = [], [], [], [], []
     for node in order:
-        if isinstance(node, AccumulateGrad):
+        if not node.fusable or node._pre_hooks is not None or node._hooks is not None:
+            return None
+        if node.__class__ is AccumulateGrad:
+            if node.variable._hooks is not None:
+                return None
             spec.append(len(leaves))
             leaves.append(node)
             continue
-        k = node.kernel
-        refs = []
-        for a, ch in zip(node.args, k.pattern):
-            if ch == "t":
-                s = slots.get(id(a))
-                if s is None:
-                    s = slots[id(a)] = len(arrays)
-                    arrays.append(a)
-                refs.append(s)
-            elif ch == "f":
-                refs.append(("f", len(floats)))
-                floats.append(a)
-            elif ch in "bi":
-                refs.append(("i", len(ints)))
-                ints.append(a)
-            elif ch == "n":
-                refs.append(None)
-            else:  # complex Python numbers are rare: bake them in (one compile per value)
-                refs.append(("c", a))
+        saved = node.saved_versions
+        if node._freed or saved and any([vc[0] != v for vc, v, _ in saved]):
+            node.check_alive()  # raises torch's error
+        k, args, diff = node.kernel, node.args, node.diff
+        for i in k.tensor_pos:
+            arrays.append(args[i])
+        if k.number_pos:
+            for i in k.float_pos:
+                floats.append(args[i])
+            for i in k.int_pos:
+                ints.append(args[i])
         edges = node.next_functions
-        targets = tuple([(index[edges[j][0]], edges[j][1]) for j in k.edge_index(node.diff)])
-        spec.append((k, node.diff, tuple(refs), targets))
+        ei = k._edge_idx.get(diff) or k.edge_index(diff)
+        spec.append((k, diff, tuple([(index[edges[j][0]], edges[j][1]) for j in ei]),
+                     tuple([args[i] for i in k.complex_pos]) if k.complex_pos else ()))
     root_pos = tuple([(index[n], nr) for (n, nr), _ in roots])
     key = (tuple(spec), root_pos)
     prog = _cache.get(key)
@@ -88,10 +86,29 @@ def backward(order, roots) -> dict:
     else:
         _stats["hits"] += 1
         _cache.move_to_end(key)
-    fl = np.asarray(floats, np.float64) if floats else _EMPTY_F
-    il = np.asarray(ints, np.int64) if ints else _EMPTY_I
-    grads = prog(arrays, fl, il, [g._data for _, g in roots])
+    grads = prog(arrays, _vector(floats, np.float64), _vector(ints, np.int64),
+                 [g._data for _, g in roots])
     return dict(zip(leaves, grads))
+
+
+_VECTORS: dict = {}
+
+
+def _vector(values, dt):
+    """The graph's Python numbers as one device vector, cached by value (a transfer costs more
+    than the lookup). Floats that compare equal to a different value (0.0/-0.0, nan) are not
+    cached."""
+    if not values:
+        return _EMPTY_F if dt is np.float64 else _EMPTY_I
+    key = (dt, *values)
+    a = _VECTORS.get(key)
+    if a is None:
+        a = _device.upload(np.asarray(values, dt))
+        if dt is np.int64 or not any([v != v or v == 0.0 for v in values]):
+            if len(_VECTORS) > 4096:
+                _VECTORS.clear()
+            _VECTORS[key] = a
+    return a
 
 
 def _program(spec, root_pos, nleaves, nnodes):
@@ -102,13 +119,16 @@ def _program(spec, root_pos, nleaves, nnodes):
         for (i, nr), g in zip(root_pos, root_cts):
             _acc(cts, i, nr, g)
         out = [None] * nleaves
+        numbers = {"t": iter(arrays), "f": iter(floats), "i": iter(ints), "b": None}
+        numbers["b"] = numbers["i"]
         for i, entry in enumerate(spec):
             c = cts[i]
             if isinstance(entry, int):
                 out[entry] = c[0]
                 continue
-            k, diff, refs, targets = entry
-            args = [_arg(r, arrays, floats, ints) for r in refs]
+            k, diff, targets, complexes = entry
+            numbers["c"] = iter(complexes)
+            args = [None if ch == "n" else next(numbers[ch]) for ch in k.pattern]
             if k.op.nout == 1:
                 cs = [c[0]]
             else:
@@ -120,13 +140,6 @@ def _program(spec, root_pos, nleaves, nnodes):
                 _acc(cts, j, nr, g)
         return out
     return jax.jit(program)
-
-
-def _arg(ref, arrays, floats, ints):
-    if ref is None or isinstance(ref, int):
-        return None if ref is None else arrays[ref]
-    kind, v = ref
-    return floats[v] if kind == "f" else ints[v] if kind == "i" else v
 
 
 def _acc(cts, i, nr, g):

@@ -5,7 +5,10 @@ operands need gradients (`diff`), and `next_functions` (torch's edges: (node, ou
 """
 from __future__ import annotations
 
+import itertools
 import re
+
+_seq = itertools.count()  # creation order: every edge points to an older node
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the graph "
@@ -18,7 +21,7 @@ class Node:
     """Base of every grad_fn class; `type(node).__name__` is torch's name (AddBackward0...)."""
 
     __slots__ = ("kernel", "args", "inputs", "diff", "next_functions", "out_meta", "_hooks",
-                 "_pre_hooks", "_freed", "metadata", "saved_versions", "__weakref__")
+                 "_pre_hooks", "_freed", "metadata", "saved_versions", "seq", "__weakref__")
     fusable = True  # plain op nodes run inside the fused, cached backward
 
     def __init__(self, kernel, args, inputs, diff, next_functions, out_meta):
@@ -33,6 +36,7 @@ class Node:
         self._freed = False
         self.metadata = {}
         self.saved_versions = None  # ((version counter, version at record, tensor or None), ...)
+        self.seq = next(_seq)
 
     def name(self) -> str:
         return type(self).__name__
@@ -102,6 +106,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
+        self.seq = next(_seq)
         self.next_functions = ()
         self.saved_versions = None
         self._hooks = None
