@@ -313,6 +313,57 @@ def test_modified_by_inplace_operation(case):
     assert run(torch) == run(torchlike)
 
 
+@pytest.mark.parametrize("expr,modify", [
+    ("y * 2", "y"), ("2 * y", "y"), ("y * w", "y"), ("y * w", "w"), ("y * v", "y"),
+    ("y * v", "v"), ("y / 2", "y"), ("y / w", "y"), ("y / w", "w"), ("w / y", "w"),
+    ("w / y", "y"), ("y * y", "y")])
+def test_mul_div_save_only_what_the_other_gradient_needs(expr, modify):
+    # torch saves a factor only for the other factor's gradient, the divisor always, and the
+    # dividend only for the divisor's gradient: the in-place error follows from that
+    def run(L):
+        x = L.tensor([0.5, 0.7], requires_grad=True)
+        y = x * 1
+        w = L.tensor([2.0, 4.0])
+        v = L.tensor([3.0, 5.0], requires_grad=True) * 1
+        z = eval(expr, {"y": y, "w": w, "v": v})
+        {"y": y, "w": w, "v": v}[modify].add_(1)
+        try:
+            z.sum().backward()
+        except RuntimeError as e:
+            return "error", str(e)
+        return "ok", repr(x.grad)
+    assert run(torch) == run(torchlike)
+
+
+def test_second_backward_through_mul_by_number_errors():
+    def run(L):
+        x = L.ones(3, requires_grad=True)
+        z = (x * 1) * 2
+        z.sum().backward()
+        try:
+            z.sum().backward()
+        except RuntimeError as e:
+            return str(e)
+        return "ok"
+    assert run(torch) == run(torchlike)
+
+
+def test_hooks_run_newest_node_first():
+    # torch's engine runs ready nodes in reverse creation order; so does torchlike's
+    def run(L):
+        calls = []
+        x = L.ones(2, requires_grad=True)
+        a = x * 2
+        b = x * 3
+        c = a * 4
+        a.register_hook(lambda g: calls.append("a"))
+        b.register_hook(lambda g: calls.append("b"))
+        c.register_hook(lambda g: calls.append("c"))
+        (c + b).sum().backward()
+        return calls, repr(x.grad)
+    assert run(torch) == run(torchlike)
+
+
 @pytest.mark.parametrize("op", ["exp", "tanh", "sigmoid", "sqrt", "relu", "reciprocal", "log",
                                 "sin", "abs", "floor", "sign"])
 @pytest.mark.parametrize("which", ["input", "output"])

@@ -34,7 +34,9 @@ _rsub = op("rsub", lambda s, p: "RsubBackward0" if p[1] == "t" else "RsubBackwar
            saves=False)(lambda a, b: b - a)
 _rsub_alpha = op("rsub_alpha", lambda s, p: "RsubBackward0" if p[1] == "t" else
                  "RsubBackward1", saves=False, promote=(0, 1))(lambda a, b, s: b - s * a)
-_mul = op("mul", "MulBackward0", edges=2)(lambda a, b: a * b)
+# torch saves each factor only for the other's gradient (so `y * 2` saves no tensor)
+_mul = op("mul", "MulBackward0", edges=2, saves=lambda diff: [1 - i for i in diff])(
+    lambda a, b: a * b)
 
 
 def _check_alpha(input, other, alpha):
@@ -139,7 +141,9 @@ def _trunc_div(a, b):
     return jnp.trunc(a / b) if _inexact(a) else lax.div(*jnp.broadcast_arrays(a, b))
 
 
-_div = op("div", "DivBackward0", dtypes="float", edges=2)(lambda a, b: a / b)
+# torch saves the divisor, and the dividend only for the divisor's gradient
+_div = op("div", "DivBackward0", dtypes="float", edges=2,
+          saves=lambda diff: (1, 0) if 1 in diff else (1,))(lambda a, b: a / b)
 # DivBackward2's gradient is zero everywhere: stop_gradient gives exactly that.
 _div_trunc = op("div_trunc", "DivBackward2", edges=2)(
     lambda a, b: lax.stop_gradient(_trunc_div(a, b)))
