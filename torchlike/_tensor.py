@@ -15,6 +15,7 @@ from . import _dtype as D
 from . import _device
 from . import _storage
 from . import _tensor_str
+from .autograd import engine as _engine
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad
 
@@ -237,8 +238,11 @@ class Tensor:
         return self._grad_fn.register_prehook(pre)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if inputs is None and (gradient is None or isinstance(gradient, Tensor)):
+            _engine.run_backward([self], [gradient], retain_graph, create_graph)
+        else:
+            from .autograd import backward
+            backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---- writes ---------------------------------------------------------------------------
     def _set_data(self, data) -> None:
@@ -285,9 +289,10 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
+        a = np.asarray(self._data)
+        if a.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.item())
+        return bool(a.reshape(-1)[0])
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -474,8 +479,16 @@ _new = object.__new__
 
 
 def _wrap(data) -> Tensor:
-    """A fresh leaf Tensor over a jax array (the hot-path constructor)."""
-    return _init(_new(Tensor), data)
+    """A fresh leaf Tensor over a jax array (the hot-path constructor; same as _init)."""
+    t = _new(Tensor)
+    t._data = data
+    t._rg = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = t._accum = t._hooks = t._base = t._view = t._views = t._idx = None
+    t._retains_grad = False
+    t._vc = [0]
+    return t
 
 
 def _rebuild(values, requires_grad):

@@ -9,6 +9,7 @@ from . import nn as nn_ops  # noqa: F401  (nn kernels; torch.softmax, torch.log_
 from ._bind import FUNCTIONS as FUNCTIONS
 from ._bind import METHODS
 from ._registry import OPS as OPS
+from ._registry import binary
 
 _p = pointwise
 
@@ -18,7 +19,12 @@ def _swap(fn):
 
 
 def _cmp(fn):
+    o, cache = fn.op, {}
+
     def method(self, other):
+        r = binary(o, cache, self, other, "biufc" if o.name in ("eq", "ne") else "biuf")
+        if r is not None:
+            return r
         if not isinstance(other, (Tensor, *compare._NUM)):
             return NotImplemented
         return fn(self, other)
@@ -32,6 +38,18 @@ def _invert(self):
     return _p.bitwise_not(self)
 
 
+def _arith(fn, o):
+    """The operator form of add/sub/mul/div: the common operands (non-bool tensors, Python
+    ints and floats) go straight to the op; everything else takes the checked function."""
+    cache = {}
+
+    def method(self, other):
+        r = binary(o, cache, self, other, "iufc")
+        return fn(self, other) if r is None else r
+    method.__name__ = fn.__name__
+    return method
+
+
 def _iop(name):
     def method(self, other):
         return getattr(self, name)(other)
@@ -39,8 +57,10 @@ def _iop(name):
 
 
 DUNDERS = {
-    "__add__": _p.add, "__radd__": _p.add, "__sub__": _p.sub, "__rsub__": _p.rsub,
-    "__mul__": _p.mul, "__rmul__": _p.mul, "__truediv__": _p.div,
+    "__add__": _arith(_p.add, _p._add), "__radd__": _arith(_p.add, _p._add),
+    "__sub__": _arith(_p.sub, _p._sub), "__rsub__": _p.rsub,
+    "__mul__": _arith(_p.mul, _p._mul), "__rmul__": _arith(_p.mul, _p._mul),
+    "__truediv__": _arith(_p.div, _p._div),
     "__rtruediv__": _p._rtruediv, "__floordiv__": _p.floor_divide,
     "__rfloordiv__": _swap(_p.floor_divide), "__mod__": _p.remainder,
     "__rmod__": _swap(_p.remainder), "__pow__": _p.pow, "__rpow__": _swap(_p.pow),

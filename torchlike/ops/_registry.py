@@ -33,6 +33,7 @@ class Op:
         self.promote = promote    # operand positions that take part in promotion (None: all)
         self.nout = nout
         self.saves = saves        # what torch saves for backward: True (the tensor operands),
+        #                           callable(diff) -> the operand positions it saves,
         #                           "out" (the result), False (nothing): decides the "second
         #                           backward" and "modified by an inplace operation" errors
         self.edges = edges        # "tensors": one next_functions edge per tensor operand;
@@ -124,7 +125,8 @@ class Kernel:
     """A compiled form of one op for one operand pattern, static arguments and dtypes."""
 
     __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx",
-                 "_donating", "scalar_pos", "node_cls")
+                 "_donating", "scalar_pos", "node_cls", "tensor_pos", "float_pos", "int_pos",
+                 "complex_pos", "tensor_edge_pos", "_saved", "number_pos")
 
     def __init__(self, op, key, pattern, fn):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
@@ -139,11 +141,32 @@ class Kernel:
             self.edge_pos = tuple(i for i, ch in enumerate(pattern) if ch == "t" or i < n)
         self._vjps = {}
         self._edge_idx = {}
+        self._saved = {}
         self._donating = None
         self.scalar_pos = tuple(i for i, ch in enumerate(pattern) if ch in "bif")
+        self.tensor_edge_pos = tuple(i for i in self.edge_pos if pattern[i] == "t")
+        self.tensor_pos, self.float_pos, self.int_pos, self.complex_pos = (
+            tuple(i for i, ch in enumerate(pattern) if ch in kinds)
+            for kinds in ("t", "f", "bi", "c"))
+        self.number_pos = self.float_pos + self.int_pos
         g = op.grad_fn  # the grad_fn name depends only on what the key holds
         name = g if g is None or isinstance(g, str) else g(key[2], pattern)
         self.node_cls = None if name is None else node_class(name)
+
+    def saved_pos(self, diff):
+        """Positions of the tensor operands torch saves for backward (None: none, or only the
+        result), for the operands at positions `diff` needing gradients."""
+        r = self._saved.get(diff, False)
+        if r is False:
+            saves = self.op.saves
+            if saves is True:
+                r = self.tensor_pos
+            elif callable(saves):
+                r = tuple(i for i in saves(diff) if self.pattern[i] == "t")
+            else:
+                r = None
+            self._saved[diff] = r
+        return r
 
     def donating(self):
         """The kernel jitted to reuse operand 0's buffer for its result (in-place writes)."""
@@ -231,6 +254,13 @@ _SCALAR_DEFAULT = {"b": lambda: D.bool, "i": lambda: D.int64, "f": D.get_default
 def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
     """Run `op` on operands (Tensors, Python numbers, None) with hashable static arguments.
     donate: operand 0's array may be consumed (the caller owns it and overwrites it next)."""
+    k, operands = resolve(op, operands, statics)
+    return execute(op, k, operands, donate)
+
+
+def resolve(op: Op, operands: tuple, statics: tuple = ()):
+    """The kernel for these operands (torch's dtype rule, then the cache), and the operands
+    with numpy scalars made Python numbers."""
     try:
         pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
     except KeyError:  # numpy scalars: torch takes them as Python numbers
@@ -240,28 +270,80 @@ def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
     k = _kernels.get((op, pattern, statics, compute, result))
     if k is None:
         k = kernel(op, pattern, statics, compute, result)
-    args = tuple([o._data if isinstance(o, Tensor) else o for o in operands])
+    return k, operands
+
+
+def binary(op: Op, cache: dict, a, b, kinds: str):
+    """run(op, (a, b)) for the common operands, with the kernel looked up by dtypes alone: a
+    tensor `a` and a tensor or Python int/float `b`, of dtype kinds in `kinds`. None for any
+    other operands (the caller takes its checked path)."""
+    c = b.__class__
+    d = a._data.dtype
+    if d.kind not in kinds:
+        return None
+    if c is int or c is float:
+        key = (d, c, D._default[0])
+    elif c is Tensor:
+        e = b._data.dtype
+        if e.kind not in kinds:
+            return None
+        key = (d, D._default[0]) if d == e else (d, e, a._data.ndim, b._data.ndim,
+                                                  D._default[0])
+    else:
+        return None
+    k = cache.get(key)
+    if k is None:
+        k = cache[key] = resolve(op, (a, b))[0]
+    # execute(), specialised: one output, no view, operand b a tensor or a number
+    x = a._data
+    if c is Tensor:
+        y = arg = b._data
+    else:
+        arg = b
+        y = _SCALARS.get((c, b))
+        if y is None:
+            y = _device_scalar(b)
+    try:
+        out = k.jit(x, y)
+    except (ValueError, TypeError) as e:
+        raise _translate(op, (a, b), e) from None
+    res = _wrap(out)
+    if op.grad_fn is not None and grad_mode._enabled[0] and (a._rg or c is Tensor and b._rg):
+        operands = (a, b)
+        diff = tuple([i for i in k.tensor_edge_pos if operands[i]._rg])
+        if diff:
+            _record(op, k, operands, [x, arg], diff, (res,))
+    return res
+
+
+def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
+    """Call kernel `k` of `op` on the operands; link views; record the graph node."""
+    args = [o._data if isinstance(o, Tensor) else o for o in operands]
     call = args
     if k.scalar_pos:
-        call = list(args)
+        call = args.copy()
         for i in k.scalar_pos:
-            call[i] = _device_scalar(call[i])
+            v = call[i]
+            a = _SCALARS.get((type(v), v))
+            call[i] = a if a is not None else _device_scalar(v)
     try:
         out = k.donating()(*call) if donate else k.jit(*call)
     except (ValueError, TypeError) as e:
         raise _translate(op, operands, e) from None
-    if op.nout == 1 and not isinstance(out, tuple):
+    if op.nout == 1:
         res = _wrap(out)
         outs = (res,)
     else:
-        outs = res = tuple(_wrap(o) for o in out)
+        outs = res = tuple([_wrap(o) for o in out])
     if op.view:
+        # the view keeps the op's other arguments, not the base's array of the moment (that
+        # would keep it alive and stop writes from updating the base's buffer in place)
+        rest = (None, *args[1:])
         for j, t in enumerate(outs):
-            _storage.link(operands[0], t, (k, args, j))
+            _storage.link(operands[0], t, (k, rest, j))
     if op.grad_fn is not None and grad_mode._enabled[0]:
         # only operands with an edge get gradients (not index, mask or target operands)
-        diff = tuple([i for i in k.edge_pos if isinstance(operands[i], Tensor)
-                      and operands[i]._rg])
+        diff = tuple([i for i in k.tensor_edge_pos if operands[i]._rg])
         if diff:
             _record(op, k, operands, args, diff, outs)
     return res
@@ -299,22 +381,44 @@ def _translate(op, operands, e) -> Exception:
     return RuntimeError(f"{op.name}(): {e} (input shapes {shapes}, dtypes {dtypes})")
 
 
+_NO_EDGE = (None, 0)
+
+
 def _record(op, k, operands, args, diff, outs):
-    edges = tuple([operands[i]._edge() if isinstance(operands[i], Tensor) and operands[i]._rg
-                   else (None, 0) for i in k.edge_pos])
-    meta = tuple([(t._data.shape, t._data.dtype) for t in outs])
-    node = k.node_cls(k, args, operands, diff, edges, meta)
-    saves = op.saves
-    if saves is True:
-        node.saved_versions = tuple([(o._vc, o._vc[0], o) for o in operands
-                                     if isinstance(o, Tensor)])
-    elif saves == "out":
-        node.saved_versions = ((outs[0]._vc, outs[0]._vc[0], None),)
-    for j, t in enumerate(outs):
-        if t._data.dtype.kind in "fcV":  # floating / complex (bfloat16 shows as 'V')
+    edges = []
+    for i in k.edge_pos:
+        o = operands[i]
+        if isinstance(o, Tensor) and o._rg:
+            fn = o._grad_fn
+            edges.append((fn, o._output_nr) if fn is not None else o._edge())
+        else:
+            edges.append(_NO_EDGE)
+    if len(outs) == 1:
+        t = outs[0]
+        d = t._data
+        dt = d.dtype
+        node = k.node_cls(k, args, operands, diff, tuple(edges), ((d.shape, dt),))
+        if dt.kind in "fcV":  # floating / complex (bfloat16 shows as 'V')
             t._grad_fn = node
-            t._output_nr = j
+            t._output_nr = 0
             t._rg = True
+    else:
+        meta = tuple([(t._data.shape, t._data.dtype) for t in outs])
+        node = k.node_cls(k, args, operands, diff, tuple(edges), meta)
+        for j, (t, (_, dt)) in enumerate(zip(outs, meta)):
+            if dt.kind in "fcV":
+                t._grad_fn = node
+                t._output_nr = j
+                t._rg = True
+    saved = k._saved.get(diff, False)
+    if saved is False:
+        saved = k.saved_pos(diff)
+    if saved:
+        node.saved_versions = tuple([(o._vc, o._vc[0], o) for o in [operands[i] for i in saved]])
+    elif saved is not None:
+        node.saved_versions = ()
+    elif op.saves == "out":
+        node.saved_versions = ((outs[0]._vc, outs[0]._vc[0], None),)
 
 
 def inplace(self, result) -> "Tensor":

@@ -7,9 +7,9 @@ import math
 import jax
 import jax.numpy as jnp
 
-from .._tensor import _SHORT
+from .._tensor import _SHORT, Tensor
 from ._bind import public
-from ._registry import op, run
+from ._registry import execute, op, resolve, run
 from .compare import outable
 from .reduction import _dim_arg, _opt_dtype, axes
 
@@ -69,7 +69,7 @@ _norm.defvjp(_norm_fwd, _norm_bwd)
 
 
 def _norm_rule(op_, operands, statics):
-    dt = dict(statics).get("dtype") or operands[0].dtype
+    dt = statics[3][1] or operands[0].dtype  # statics: ord, dim, keepdim, dtype
     if dt.kind not in "fc":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {_SHORT[dt.name]}")
@@ -83,7 +83,7 @@ _vnorm = op("linalg_vector_norm", "LinalgVectorNormBackward0", dtypes=_norm_rule
 @outable
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """torch.linalg.vector_norm."""
-    _norm_rule(None, (x,), (("dtype", _opt_dtype(dtype)),))
+    _norm_rule(None, (x,), (None, None, None, ("dtype", _opt_dtype(dtype))))
     d = _dim_arg(x, dim)
     ord = float(ord)
     if x.numel() == 0 and (ord < 0 or ord == math.inf):
@@ -99,9 +99,19 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
                               ("dtype", _opt_dtype(dtype))))
 
 
+_FRO = (("ord", 2.0), ("dim", None), ("keepdim", False), ("dtype", None))
+_FRO_KERNELS: dict = {}
+
+
 @public()
 @outable
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    if p == "fro" and dim is None and not keepdim and dtype is None and isinstance(
+            input, Tensor):  # the common case: the kernel found by dtype alone
+        k = _FRO_KERNELS.get(input._data.dtype)
+        if k is None:
+            k = _FRO_KERNELS[input._data.dtype] = resolve(_vnorm, (input,), _FRO)[0]
+        return execute(_vnorm, k, (input,))
     if isinstance(dim, int):
         dim = (dim,)
     if p is None or p == "fro":
