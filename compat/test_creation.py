@@ -428,3 +428,14 @@ def test_write_errors(name):
 def test_assert_same_tensor_is_strict():
     with pytest.raises(AssertionError):
         assert_same_tensor(torch.zeros(2), torchlike.zeros(3))
+
+
+@pytest.mark.parametrize("data", ["[[True]]", "0.0", "[2j]", "[float('nan')]", "[]", "[1, 2]",
+                                  "[[0]]"])
+def test_bool_of_tensor(data):
+    def run(L):
+        try:
+            return bool(L.tensor(eval(data)))
+        except RuntimeError as e:
+            return str(e)
+    assert run(torchlike) == run(torch)

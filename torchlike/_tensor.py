@@ -291,8 +291,10 @@ class Tensor:
     def __bool__(self) -> bool:
         a = np.asarray(self._data)
         if a.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(a.reshape(-1)[0])
+            raise RuntimeError("Boolean value of Tensor with "
+                               f"{'no values' if a.size == 0 else 'more than one value'} is "
+                               "ambiguous")
+        return bool(a)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
