@@ -65,11 +65,16 @@ def strides_of(t) -> tuple:
         return contiguous_strides(t._data.shape)
     if t._view[0] == "alias":
         return strides_of(t._view[1])
+    cached = t.__dict__.get("_strides")  # a view's geometry is fixed when it is made
+    if cached is not None and cached[0] == t._data.shape:
+        return cached[1]
     src, kernel, _args, _j = t._view
     old = strides_of(src)
     out = _map(kernel.op.name, dict(kernel.key[2]), tuple(src._data.shape), list(old),
                tuple(t._data.shape))
-    return contiguous_strides(t._data.shape) if out is None else tuple(out)
+    out = contiguous_strides(t._data.shape) if out is None else tuple(out)
+    t.__dict__["_strides"] = (t._data.shape, out)
+    return out
 
 
 def _map(name, st, shape, strides, new_shape):
