@@ -189,3 +189,60 @@ def test_inplace_method_on_view_of_nonleaf(method):
         (y * y).sum().backward()
         return [repr(y), repr(x.grad)]
     same(run)
+
+
+def _geometry(*ts):
+    return [(repr(t), tuple(t.stride()), t.is_contiguous(), t._version) for t in ts]
+
+
+RESTRIDES = {  # in-place shape changes of a tensor that shares storage: others keep theirs
+    "base_t_then_write_row": """
+x = L.arange(6.).reshape(2, 3).clone(); v = x[0]
+x.t_(); v.fill_(5.); obs.append(g(x, v)); x.add_(1); obs.append(g(x, v))""",
+    "view_t_then_writes": """
+x = L.arange(12.).reshape(3, 4).clone(); w = x[:, 1:]; w.t_(); x.add_(1); obs.append(g(x, w))
+w.mul_(2); obs.append(g(x, w)); obs.append(g(w.reshape(-1), w.contiguous()))
+try:
+    w.view(-1)
+except RuntimeError as e:
+    obs.append(str(e))""",
+    "unsqueeze_squeeze_base": """
+x = L.zeros(2, 3); a = x[1]; x.unsqueeze_(0); a.add_(2); obs.append(g(x, a))
+x.squeeze_(); a.add_(1); obs.append(g(x, a))""",
+    "squeeze_dim_transpose": """
+x = L.zeros(1, 3, 1); b = x[0]; x.squeeze_(2); b.add_(1); obs.append(g(x, b))
+x.transpose_(0, 1); b.add_(1); obs.append(g(x, b))""",
+    "aliases_keep_geometry": """
+x = L.arange(6.).reshape(2, 3).clone(); d = x.detach(); e = x.data; x.t_(); d.add_(1)
+e.mul_(2); obs.append(g(x, d, e))
+x = L.arange(6.).reshape(2, 3).clone(); d = x.detach(); d.t_(); d.add_(1); obs.append(g(x, d))""",
+    "no_views_strides": """
+x = L.arange(6.).reshape(2, 3).clone(); x.t_(); obs.append(g(x))
+obs.append(g(x.reshape(-1), x.contiguous()))
+try:
+    x.view(-1)
+except RuntimeError as e:
+    obs.append(str(e))""",
+    "view_of_view_parent_t_": """
+x = L.arange(12.).reshape(3, 4).clone(); p = x[1:]; c = p[:, 0]; p.t_(); c.fill_(-1)
+obs.append(g(x, p, c))""",
+    "autograd_write_after_t_": """
+x0 = L.arange(6., requires_grad=True)
+y = (x0 * 1).reshape(2, 3); v = y[0]; y.t_(); v.mul_(3)
+(y * L.arange(6.).reshape(3, 2)).sum().backward()
+obs.append((repr(y), repr(v), repr(x0.grad)))""",
+    "autograd_t_unsqueeze": """
+x0 = L.arange(6., requires_grad=True)
+y = (x0 * 1).reshape(2, 3); y.t_(); y.unsqueeze_(0)
+(y * L.arange(6.).reshape(1, 3, 2)).sum().backward()
+obs.append((repr(y), repr(x0.grad), tuple(y.stride())))""",
+}
+
+
+@pytest.mark.parametrize("case", list(RESTRIDES))
+def test_inplace_shape_change_with_shared_storage(case):
+    def run(L):
+        obs: list = []
+        exec(RESTRIDES[case], {"L": L, "obs": obs, "g": _geometry})
+        return obs
+    same(run)

@@ -136,3 +136,41 @@ def _recompute(v, base, fresh: dict):
             got = out[j] if isinstance(out, (tuple, list)) else out
         fresh[id(v)] = got
     return got
+
+
+def restride(t, kernel, inverse) -> None:
+    """t's own shape and strides change in place by view kernel `kernel` (t_, transpose_,
+    squeeze_, unsqueeze_; `inverse` undoes it). Everything else sharing the storage keeps its
+    geometry, as in torch: what was made from t now reads through a hidden tensor `old` with
+    t's previous geometry (a view of t through `inverse` when t is the base; else t's previous
+    place in the view tree, of which t becomes a view through `kernel`)."""
+    from ._tensor import _differentiable_view, _wrap
+    old = _wrap(t._data)
+    old._vc, old._st = t._vc, t._st
+    if t._base is None:
+        base = old._base = t
+        old._view = (t, inverse, (None,), 0)
+        for r in t._views:  # t's array changes layout: every view's flat positions change
+            v = r()
+            if v is not None:
+                v._idx = None
+    else:
+        base = old._base = t._base
+        old._view, old._idx = t._view, t._idx
+        if _differentiable_view(t):
+            t._view = (old, kernel, (None,), 0)
+        else:  # .data / detach() stay outside autograd: an alias of the reshaped old
+            mid = _wrap(t._data)
+            mid._vc, mid._base, mid._view = t._vc, base, (old, kernel, (None,), 0)
+            t._view = ("alias", mid)
+        t._idx = None
+    for r in base._views:
+        v = r()
+        if v is None or v is t:
+            continue
+        vw = v._view
+        if vw is None:  # an identity alias of the base
+            if base is t:
+                v._view = ("alias", old)
+        elif vw[1] is t if isinstance(vw[0], str) else vw[0] is t:
+            v._view = ("alias", old) if isinstance(vw[0], str) else (old, *vw[1:])

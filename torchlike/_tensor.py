@@ -24,7 +24,7 @@ class Tensor:
     """torch.Tensor."""
 
     __slots__ = ("_data", "_rg", "_grad_fn", "_output_nr", "_grad", "_accum", "_hooks",
-                 "_retains_grad", "_vc", "_base", "_view", "_views", "_idx", "__dict__",
+                 "_retains_grad", "_vc", "_base", "_view", "_views", "_idx", "_st", "__dict__",
                  "__weakref__")
     __array_priority__ = 1000  # numpy defers `ndarray op Tensor` to us
 
@@ -170,6 +170,7 @@ class Tensor:
     @data.setter
     def data(self, value: "Tensor") -> None:
         self._data = value._data
+        self._st = None
         if self._views:
             _storage.refresh(self)
 
@@ -473,7 +474,7 @@ def _init(t: Tensor, data) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     t._vc = [0]
-    t._base = t._view = t._views = t._idx = None
+    t._base = t._view = t._views = t._idx = t._st = None
     return t
 
 
@@ -487,7 +488,7 @@ def _wrap(data) -> Tensor:
     t._rg = False
     t._grad_fn = None
     t._output_nr = 0
-    t._grad = t._accum = t._hooks = t._base = t._view = t._views = t._idx = None
+    t._grad = t._accum = t._hooks = t._base = t._view = t._views = t._idx = t._st = None
     t._retains_grad = False
     t._vc = [0]
     return t

@@ -60,24 +60,32 @@ def view_strides(old_shape, old_strides, new_shape):
 
 
 def strides_of(t) -> tuple:
-    """t's strides as torch would have them."""
-    if t._base is None or t._view is None:
+    """t's strides as torch would have them. `_st` caches (shape, strides): a view's geometry is
+    fixed when it is made; a base's is contiguous unless t_/transpose_/... changed it."""
+    st = t._st
+    if st is not None and st[0] == t._data.shape:
+        return st[1]
+    if t._base is None:
         return contiguous_strides(t._data.shape)
-    if t._view[0] == "alias":
+    if t._view is None:
+        return strides_of(t._base)
+    if isinstance(t._view[0], str):  # ("alias", tensor)
         return strides_of(t._view[1])
-    cached = t.__dict__.get("_strides")  # a view's geometry is fixed when it is made
-    if cached is not None and cached[0] == t._data.shape:
-        return cached[1]
     src, kernel, _args, _j = t._view
     old = strides_of(src)
-    out = _map(kernel.op.name, dict(kernel.key[2]), tuple(src._data.shape), list(old),
+    out = view_op_strides(kernel.op.name, dict(kernel.key[2]), tuple(src._data.shape), list(old),
                tuple(t._data.shape))
     out = contiguous_strides(t._data.shape) if out is None else tuple(out)
-    t.__dict__["_strides"] = (t._data.shape, out)
+    t._st = (t._data.shape, out)
     return out
 
 
-def _map(name, st, shape, strides, new_shape):
+def plain(t) -> bool:
+    """t owns its storage and is laid out contiguously (torch's fresh tensor)."""
+    return t._base is None and t._st is None
+
+
+def view_op_strides(name, st, shape, strides, new_shape):
     """Strides after the view op `name` (None: unknown op or a copy: contiguous)."""
     if name in ("view", "reshape_alias"):
         return view_strides(shape, strides, new_shape)

@@ -10,11 +10,12 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
+from .. import _storage
 from .._tensor import _SHORT, _TYPE_NAMES, Size, _wrap, _wrap_dim
 from ..autograd import grad_mode
 from ._bind import method_only, public
-from ._registry import op, run
-from .layout import is_contiguous, strides_of, view_strides
+from ._registry import op, resolve, run
+from .layout import is_contiguous, plain, strides_of, view_op_strides, view_strides
 
 
 def _shape_arg(shape) -> tuple:
@@ -46,16 +47,22 @@ def _infer_shape(shape, numel) -> tuple:
     return shape
 
 
-def _meta_inplace(self, res):
-    """In-place metadata ops (t_, squeeze_, ...): self takes the new shape and grad_fn."""
+def _meta_inplace(self, res, vop, statics):
+    """In-place metadata ops (t_, squeeze_, ...): self takes the new shape, strides and grad_fn
+    of `res` = vop(self); tensors sharing its storage keep their own geometry, as in torch."""
     if self._grad_fn is None and self._rg and grad_mode._enabled[0]:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    old_shape, old_strides = tuple(self._data.shape), strides_of(self)
     if self._base is not None or self._views:
-        from .._errors import NotImplementedOp
-        raise NotImplementedOp("in-place shape change (t_, squeeze_, ...) of a tensor that "
-                               "shares storage with views is not implemented in torchlike")
+        # the way back to the old geometry, for the views made from self
+        inv_op, inv_statics = (vop, statics) if vop in (_t, _transpose) else (
+            _view, (("shape", old_shape),))
+        _storage.restride(self, resolve(vop, (self,), statics)[0],
+                          resolve(inv_op, (res,), inv_statics)[0])
     self._data = res._data
+    self._st = (self._data.shape, tuple(view_op_strides(
+        vop.name, dict(statics), old_shape, list(old_strides), tuple(res.shape))))
     self._vc[0] += 1
     if res._grad_fn is not None:
         self._grad_fn, self._output_nr, self._rg = res._grad_fn, res._output_nr, True
@@ -104,7 +111,7 @@ _reshape_copy = op("reshape_copy", "UnsafeViewBackward0", dtypes="same", saves=F
 
 def _viewable(input, shape) -> bool:
     """Whether torch can view input as `shape` (its strides allow it): see layout.py."""
-    if input._base is None:
+    if plain(input):
         return True
     return view_strides(input.shape, strides_of(input), shape) is not None
 
@@ -126,7 +133,7 @@ def reshape(input, *shape):
     """As torch: a view of a contiguous input (ViewBackward0), an alias with new strides when
     they allow it (ReshapeAliasBackward0), else a copy (UnsafeViewBackward0, own storage)."""
     shape = _infer_shape(_shape_arg(shape), input.numel())
-    if input._base is None:
+    if plain(input):
         return run(_view, (input,), (("shape", shape),))
     strides = strides_of(input)
     if is_contiguous(input.shape, strides):
@@ -199,7 +206,8 @@ def transpose(input, dim0, dim1):
 
 @method_only("transpose_", "swapaxes_", "swapdims_")
 def transpose_(input, dim0, dim1):
-    return _meta_inplace(input, run(_transpose_, (input,), _transpose_args(input, dim0, dim1)))
+    st = _transpose_args(input, dim0, dim1)
+    return _meta_inplace(input, run(_transpose_, (input,), st), _transpose, st)
 
 
 def _check_t(input):
@@ -217,7 +225,7 @@ def t(input):
 @method_only("t_")
 def t_(input):
     _check_t(input)
-    return _meta_inplace(input, run(_t_, (input,)))
+    return _meta_inplace(input, run(_t_, (input,)), _t, ())
 
 
 @public()
@@ -292,27 +300,30 @@ _unsqueeze, _unsqueeze_ = _view_op("unsqueeze", "UnsqueezeBackward0",
                                    lambda a, dim: jnp.expand_dims(a, dim), "UnsqueezeBackward1")
 
 
-def _squeeze(input, dim, ops):
+def _squeeze_args(input, dim):
+    """Which squeeze variant (0: all, 1: one dim, 2: dims) and its static arguments."""
     if dim is None:
-        return run(ops[0], (input,))
+        return 0, ()
     shape = input.shape
     if isinstance(dim, int):
         d = _wrap_dim(dim, input.ndim)
         keep = input.ndim == 0 or shape[d] != 1
-        return run(ops[1], (input,), (("dim", () if keep else (d,)),))
+        return 1, (("dim", () if keep else (d,)),)
     ds = tuple(_wrap_dim(d, input.ndim) for d in dim)
-    return run(ops[2], (input,),
-               (("dim", tuple(sorted({d for d in ds if input.ndim and shape[d] == 1}))),))
+    return 2, (("dim", tuple(sorted({d for d in ds if input.ndim and shape[d] == 1}))),)
 
 
 @public()
 def squeeze(input, dim=None):
-    return _squeeze(input, dim, (_sq_all, _sq_dim, _sq_dims))
+    i, st = _squeeze_args(input, dim)
+    return run((_sq_all, _sq_dim, _sq_dims)[i], (input,), st)
 
 
 @method_only("squeeze_")
 def squeeze_(input, dim=None):
-    return _meta_inplace(input, _squeeze(input, dim, (_sq_all_, _sq_dim_, _sq_dims_)))
+    i, st = _squeeze_args(input, dim)
+    res = run((_sq_all_, _sq_dim_, _sq_dims_)[i], (input,), st)
+    return _meta_inplace(input, res, (_sq_all, _sq_dim, _sq_dims)[i], st)
 
 
 @public()
@@ -322,8 +333,8 @@ def unsqueeze(input, dim):
 
 @method_only("unsqueeze_")
 def unsqueeze_(input, dim):
-    res = run(_unsqueeze_, (input,), (("dim", _wrap_dim(dim, input.ndim + 1)),))
-    return _meta_inplace(input, res)
+    st = (("dim", _wrap_dim(dim, input.ndim + 1)),)
+    return _meta_inplace(input, run(_unsqueeze_, (input,), st), _unsqueeze, st)
 
 
 # ---- expand / broadcast ------------------------------------------------------------------
@@ -454,7 +465,7 @@ def clone(input, *, memory_format=None):
 @method_only("contiguous")
 def contiguous(input, memory_format=None):
     """input itself when its torch layout is contiguous, else a copy (CloneBackward0)."""
-    if input._base is None or is_contiguous(input.shape, strides_of(input)):
+    if plain(input) or is_contiguous(input.shape, strides_of(input)):
         return input
     return clone(input)
 

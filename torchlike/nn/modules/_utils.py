@@ -78,7 +78,7 @@ def _rebind(t: Tensor, data) -> None:
     if base is not None:  # t stops sharing its base's storage
         if base._views:
             base._views[:] = [r for r in base._views if r() is not t]
-        t._base = t._view = t._idx = None
+        t._base = t._view = t._idx = t._st = None
         t._vc = [t._vc[0]]
     t.data = _wrap(data)
 
