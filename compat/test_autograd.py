@@ -394,3 +394,28 @@ def test_index_and_target_operands_have_no_edge(expr):
                "j": L.tensor([0, 2]), "s": L.ones(1, 4, requires_grad=True)}
         return names(eval(expr, env).grad_fn)
     assert run(torch) == run(torchlike)
+
+
+@pytest.mark.parametrize("case", ["leaf", "sum_too", "hook", "retain_grad", "grad_dim"])
+def test_zero_norm_gives_no_gradient(case):
+    # torch's backward of the 0-"norm" returns an undefined gradient: .grad stays None, hooks
+    # on the way see None, and other paths still add up
+    def run(L):
+        x = L.tensor([[1.0, 0.0], [2.0, 0.0]], requires_grad=True)
+        seen = []
+        if case == "leaf":
+            x.norm(p=0).backward()
+        elif case == "sum_too":
+            (L.linalg.vector_norm(x, 0) + x.sum()).backward()
+        elif case == "hook":
+            x.register_hook(lambda g: seen.append(repr(g)))
+            x.norm(p=0).backward()
+        elif case == "retain_grad":
+            y = x * 1
+            y.retain_grad()
+            y.norm(p=0).backward()
+            seen.append(repr(y.grad))
+        else:
+            return repr(L.autograd.grad(x.norm(p=0, dim=1).sum(), x, allow_unused=True))
+        return repr(x.grad), seen
+    assert run(torch) == run(torchlike)

@@ -149,8 +149,6 @@ def test_norm_order_zero_values():
     check(lambda L, x: (x.norm(0), L.norm(x, 0, dim=1)), X, grad=False)
 
 
-@pytest.mark.xfail(strict=True, reason="registry: a body cannot return an undefined gradient; "
-                   "torch's norm(p=0) backward leaves x.grad None, torchlike gives zeros")
 def test_norm_order_zero_grad_is_none():
     check(lambda L, x: x.norm(0), X)
 

@@ -104,7 +104,7 @@ def _deliver(leaf_grads, targets, accumulate, inputs):
     """Put fused results where they go: into leaves' .grad, or into the returned tuple."""
     if accumulate:
         for node, g in leaf_grads.items():
-            if targets is None or (node, 0) in targets:
+            if g is not None and (targets is None or (node, 0) in targets):
                 _accumulate(node.variable, T._wrap(g))
         return None
     out = [None] * len(inputs)
@@ -148,7 +148,7 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs):
                         g = new
                 if targets is not None and (node, 0) in targets:
                     captured[(node, 0)] = g
-                if accumulate and (targets is None or (node, 0) in targets):
+                if g is not None and accumulate and (targets is None or (node, 0) in targets):
                     _accumulate(node.variable, g)
                 continue
             if targets is not None:
@@ -157,16 +157,22 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs):
                         captured[(node, nr)] = g
                 if not accumulate and all(k in captured for k in targets):
                     break
-            in_grads = node.apply(grads, create_graph) if hasattr(node, "apply") else \
-                _apply(node, grads, create_graph)
+            if all(g is None for g in grads):  # nothing reached it: nothing leaves it
+                in_grads = [None] * len(node.next_functions)
+            else:
+                in_grads = node.apply(grads, create_graph) if hasattr(node, "apply") else \
+                    _apply(node, grads, create_graph)
             if node._hooks:
                 for hook in node._hooks:
                     new = hook(in_grads, grads)
                     if new is not None:
                         in_grads = list(new)
             for (nxt, nr), g in zip(node.next_functions, in_grads):
-                if nxt is not None and g is not None:
-                    _add(buffers, nxt, nr, g, _nout(nxt))
+                if nxt is not None:
+                    if g is not None:
+                        _add(buffers, nxt, nr, g, _nout(nxt))
+                    elif nxt not in buffers:  # torch still runs it (its hooks see None)
+                        buffers[nxt] = [None] * _nout(nxt)
     if accumulate:
         return None
     out = [None] * len(inputs)

@@ -124,7 +124,7 @@ def _program(spec, root_pos, nleaves, nnodes):
         for i, entry in enumerate(spec):
             c = cts[i]
             if isinstance(entry, int):
-                out[entry] = c[0]
+                out[entry] = None if c is None else c[0]  # None: no gradient reached it
                 continue
             k, diff, targets, complexes = entry
             numbers["c"] = iter(complexes)

@@ -95,8 +95,11 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the "
                                    f"dimension {k}because this dimension is empty and the "
                                    "operation does not have an identity")
-    return run(_vnorm, (x,), (("ord", ord), ("dim", d), ("keepdim", bool(keepdim)),
-                              ("dtype", _opt_dtype(dtype))))
+    res = run(_vnorm, (x,), (("ord", ord), ("dim", d), ("keepdim", bool(keepdim)),
+                             ("dtype", _opt_dtype(dtype))))
+    if ord == 0 and res._grad_fn is not None:
+        res._grad_fn.diff = ()  # torch's backward of the 0-"norm" gives no gradient at all
+    return res
 
 
 _FRO = (("ord", 2.0), ("dim", None), ("keepdim", False), ("dtype", None))
