@@ -99,19 +99,27 @@ def test_tensor_dtype_inference(data):
     assert run(torchlike) == run(torch)
 
 
-@pytest.mark.parametrize("scalar", ["np.float64(2.5)", "np.float32(2.5)", "np.int64(3)"])
-@pytest.mark.parametrize("expr", ["x * s", "s * x", "x + s", "x - s", "x / s", "x > s"])
-@pytest.mark.parametrize("name", ["float32", "float64"])
-def test_numpy_scalars_act_as_python_numbers(scalar, expr, name):
-    # (torch's promotion of numpy scalars with integer tensors has quirks not matched yet)
+@pytest.mark.parametrize("scalar", ["np.float64(2.5)", "np.float32(2.5)", "np.int64(3)",
+                                    "np.int32(3)", "np.uint8(3)", "np.float16(1.5)",
+                                    "np.bool_(True)", "np.complex64(1j)", "np.complex128(1j)"])
+@pytest.mark.parametrize("expr", ["x * s", "s * x", "x + s", "x - s", "x / s", "x > s",
+                                  "L.add(x, s)", "L.result_type(x, s)"])
+@pytest.mark.parametrize("name", ["float32", "float64", "int64", "uint8", "bool"])
+def test_numpy_scalars_are_read_as_torch_reads_them(scalar, expr, name):
+    # numpy ints and floats act as Python numbers; np.bool_ and np.complex64 (not a Python
+    # complex subclass) are read as floats; np.complex128 (a subclass) as a complex
+    import warnings
+
     import numpy as np
 
     def run(L):
         x = L.tensor([1, 2, 3]).to(getattr(L, name))
-        try:
-            return repr(eval(expr, {"x": x, "s": eval(scalar, {"np": np})}))
-        except Exception as e:  # noqa: BLE001 - the exception type is compared too
-            return type(e).__name__
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+            try:
+                return repr(eval(expr, {"x": x, "L": L, "s": eval(scalar, {"np": np})}))
+            except Exception as e:  # noqa: BLE001 - the exception type is compared too
+                return type(e).__name__
     assert run(torchlike) == run(torch)
 
 

@@ -129,9 +129,21 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     return from_np(np.promote_types(a.np, b.np))  # integers: numpy agrees with torch
 
 
+def as_number(x):
+    """A numpy scalar as torch reads it: its Python number, except that numpy bools and the
+    complex types that are not Python complex subclasses (complex64) are read as floats (the
+    latter with numpy's ComplexWarning)."""
+    if isinstance(x, np.bool_) or (isinstance(x, np.complexfloating) and
+                                   not isinstance(x, builtins.complex)):
+        return builtins.float(x)
+    return x.item()
+
+
 def scalar_dtype(x) -> dtype:
     """The dtype torch gives a wrapped Python number (numpy scalars count as numbers)."""
-    if isinstance(x, (builtins.bool, np.bool_)):
+    if isinstance(x, np.generic):
+        x = as_number(x)
+    if isinstance(x, builtins.bool):
         return bool
     if isinstance(x, (builtins.int, np.integer)):
         return int64

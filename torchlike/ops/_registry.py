@@ -264,7 +264,7 @@ def resolve(op: Op, operands: tuple, statics: tuple = ()):
     try:
         pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
     except KeyError:  # numpy scalars: torch takes them as Python numbers
-        operands = tuple([o.item() if isinstance(o, np.generic) else o for o in operands])
+        operands = tuple([D.as_number(o) if isinstance(o, np.generic) else o for o in operands])
         pattern = "".join(["t" if isinstance(o, Tensor) else _KIND[type(o)] for o in operands])
     compute, result = op.rule(op, operands, statics)
     k = _kernels.get((op, pattern, statics, compute, result))

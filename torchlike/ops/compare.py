@@ -24,7 +24,7 @@ def _t(x) -> bool:
 
 
 def _complex(x) -> bool:
-    return x._data.dtype.kind == "c" if _t(x) else _i(x, (complex, np.complexfloating))
+    return x._data.dtype.kind == "c" if _t(x) else _i(x, complex)  # np.complex64 reads as real
 
 
 def not_impl(kernel: str, dt) -> NotImplementedError:
