@@ -439,3 +439,72 @@ def test_bool_of_tensor(data):
         except RuntimeError as e:
             return str(e)
     assert run(torchlike) == run(torch)
+
+
+NUMPY_BRIDGE = {  # torch's tensors and numpy arrays share memory both ways
+    "tutorial": """
+t = L.ones(5); n = t.numpy(); t.add_(1); obs.append((repr(t), n.tolist()))
+n = at(np.ones(5)); t = L.from_numpy(n); np.add(n, 1, out=n); obs.append((repr(t), n.tolist()))""",
+    "numpy_writes_show": """
+t = L.arange(8.); n = t.numpy(); n[2] = 40; n += 1; obs.append((repr(t), repr(t * 2)))""",
+    "tensor_writes_show": """
+t = L.zeros(2, 4, dtype=L.float64); n = t.numpy(); t[0, 1:3] = 5; v = t[1]; v.fill_(2)
+t.mul_(3); obs.append((n.tolist(), repr(t), repr(v)))""",
+    "from_numpy_writes_back": """
+a = at(np.arange(6, dtype=np.int64).reshape(2, 3)); t = L.from_numpy(a); t.add_(10); t[1] = -1
+a[0, 0] = 99; obs.append((a.tolist(), repr(t)))""",
+    "detach_numpy": """
+x = L.ones(3, requires_grad=True); y = x * 2; n = y.detach().numpy(); n[0] = 7
+with L.no_grad():
+    y.add_(1)
+obs.append((n.tolist(), repr(y.detach())))""",
+    "dtypes_and_writable": """
+for dt in (L.float16, L.bool, L.uint8, L.int32):
+    t = L.zeros(3, dtype=dt); n = t.numpy(); obs.append((str(n.dtype), n.flags.writeable))
+    n[1] = 1; obs.append(repr(t))""",
+    "requires_grad_error": """
+try:
+    L.ones(2, requires_grad=True).numpy()
+except RuntimeError as e:
+    obs.append(str(e))""",
+    "non_contiguous_numpy_copies": """
+a = np.arange(6.).reshape(2, 3).T; t = L.from_numpy(a); obs.append(repr(t))""",
+}
+
+
+def _at(values, offset=0):
+    """A copy of `values` whose memory starts `offset` bytes after a 64-byte boundary."""
+    raw = np.empty(values.nbytes + 128, np.uint8)
+    start = (-raw.ctypes.data) % 64 + offset
+    out = raw[start:start + values.nbytes].view(values.dtype).reshape(values.shape)
+    out[...] = values
+    return out
+
+
+@pytest.mark.parametrize("case", list(NUMPY_BRIDGE))
+def test_numpy_bridge_shares_memory(case):
+    def run(L):
+        obs: list = []
+        exec(NUMPY_BRIDGE[case], {"L": L, "np": np, "obs": obs, "at": _at})
+        return obs
+    assert run(torchlike) == run(torch)
+
+
+def test_from_numpy_unaligned_writes_to_tensor_reach_the_array():
+    def run(L):
+        a = _at(np.zeros(4), offset=16)
+        t = L.from_numpy(a)
+        t.add_(1)
+        return a.tolist(), repr(t)
+    assert run(torchlike) == run(torch)
+
+
+@pytest.mark.xfail(strict=True, reason="XLA's CPU client shares numpy memory only when it is "
+                   "64-byte aligned: writes to an unaligned array don't reach the tensor")
+def test_from_numpy_unaligned_array_writes_reach_the_tensor():
+    def run(L):
+        a = _at(np.zeros(4), offset=16)
+        t = L.from_numpy(a)
+        a[0] = 5
+        return repr(t)
+    assert run(torchlike) == run(torch)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import _device
+from . import _storage
 from ._random import rng
 from ._tensor import _SHORT, Size, Tensor, _wrap
 
@@ -195,7 +196,12 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 def from_numpy(arr: np.ndarray) -> Tensor:
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    return _wrap(jnp.asarray(arr, dtype=D.from_np(arr.dtype).np))
+    D.from_np(arr.dtype)  # torch's error for a dtype it has no tensors of
+    if not (arr.flags.c_contiguous and arr.flags.writeable):
+        return _wrap(_device.upload(np.array(arr)))
+    t = _wrap(None)
+    _storage.share_host(t, arr)  # t's storage is arr's memory, as in torch
+    return t
 
 
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False):

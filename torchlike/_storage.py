@@ -18,6 +18,7 @@ import weakref
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 _gather = jax.jit(lambda base, idx: base.reshape(-1)[idx])
 
@@ -35,8 +36,49 @@ _scatter_donated = jax.jit(_scatter_body, donate_argnums=0)
 
 def owned(t) -> bool:
     """True when nothing but tensor t refers to its array: no alias, autograd node or cache
-    can see a donated buffer disappear."""
-    return sys.getrefcount(t._data) <= 2  # t's slot and getrefcount's own argument
+    can see a donated buffer disappear (and its memory is not a numpy array's)."""
+    return sys.getrefcount(t._data) <= 2 and (  # t's slot and getrefcount's own argument
+        t._views is None or "_host" not in t.__dict__)
+
+
+# ---- memory shared with numpy (torch.from_numpy, Tensor.numpy) -----------------------------
+def share_host(t, host: np.ndarray) -> None:
+    """Base tensor t's storage becomes the numpy array `host`, as torch's from_numpy/numpy()
+    share memory: on the CPU, t's array is `host`'s memory when it is 64-byte aligned (numpy
+    writes show in t), and every in-place write to t (or its views) is copied into `host`."""
+    from ._device import upload
+    t._data = upload(host)
+    t.__dict__["_host"] = host
+    if t._views is None:
+        t._views = []  # writes to t now take write(), which keeps `host` in step
+
+
+def host_of(t):
+    """The numpy array sharing t's storage, or None."""
+    return t.__dict__.get("_host") if t._views is not None else None
+
+
+def aligned_empty(shape, dtype) -> np.ndarray:
+    """An uninitialised numpy array whose memory XLA's CPU client can use without a copy."""
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(n + 64, np.uint8)
+    start = (-raw.ctypes.data) % 64
+    return raw[start:start + n].view(dtype).reshape(shape)
+
+
+def _assign(base, data) -> None:
+    """base (owning the storage) takes the array `data`; a numpy array sharing the storage
+    gets the values too."""
+    host = host_of(base)
+    if host is not None:
+        if host.shape == data.shape and host.dtype == data.dtype:
+            np.copyto(host, np.asarray(data))
+            from ._device import upload
+            data = upload(host)
+        else:
+            del base.__dict__["_host"]
+    base._data = data
 
 _EXPANDED = ("unsupported operation: more than one element of the written-to tensor refers to "
              "a single memory location. Please clone() the tensor before performing the "
@@ -92,18 +134,18 @@ def write(t, data) -> None:
     """Replace t's values in place, keeping its base and every other view in sync."""
     base = t._base
     if base is None:
-        t._data = data
+        _assign(t, data)
         t._vc[0] += 1
         if t._views:
             refresh(t)
         return
     if t._view is None:  # identity alias (.data, detach)
-        base._data = data
+        _assign(base, data)
     else:
         if _overlapping(t):
             raise RuntimeError(_EXPANDED)
         scatter = _scatter_donated if owned(base) else _scatter
-        base._data = scatter(base._data, index_map(t), data)
+        _assign(base, scatter(base._data, index_map(t), data))
     t._vc[0] += 1  # shared with the base, except for .data (its own counter, as in torch)
     refresh(base)
 

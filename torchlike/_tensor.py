@@ -259,7 +259,19 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return np.asarray(self._data)
+        # torch's array shares the tensor's memory: for a CPU tensor owning its storage (or an
+        # alias of one), the storage becomes a numpy array
+        owner = self if self._base is None else self._base if self._view is None else None
+        if owner is not None and owner._st is None and owner.device.type == "cpu":
+            host = _storage.host_of(owner)
+            if host is None or host.shape != owner._data.shape:
+                host = _storage.aligned_empty(owner._data.shape, owner._data.dtype)
+                host[...] = np.asarray(owner._data)
+                _storage.share_host(owner, host)
+                if owner is not self:
+                    self._data = owner._data
+            return host
+        return np.array(self._data)
 
     def __array__(self, dtype=None, copy=None):
         a = np.asarray(self._data)
