@@ -508,3 +508,15 @@ def test_from_numpy_unaligned_array_writes_reach_the_tensor():
         a[0] = 5
         return repr(t)
     assert run(torchlike) == run(torch)
+
+
+def test_numpy_shared_tensor_copies_get_their_own_memory():
+    import copy
+
+    def run(L):
+        t = L.ones(3)
+        n = t.numpy()
+        copies = [copy.deepcopy(t), t.clone(), t + 0, t.float(), t.contiguous(), t.detach()]
+        n[0] = 4
+        return [repr(c) for c in copies]
+    assert run(torchlike) == run(torch)

@@ -350,8 +350,11 @@ class Tensor:
                                "attempting to deepcopy a module, this may be because of a "
                                "torch.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
-        out = _init(_new(type(self)), self._data)  # subclasses (Parameter) keep their type
-        out.__dict__.update(self.__dict__)
+        data = self._data
+        if _storage.host_of(self) is not None:  # numpy's memory: the copy gets its own
+            data = _device.upload(np.array(data))
+        out = _init(_new(type(self)), data)  # subclasses (Parameter) keep their type
+        out.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_host"})
         out._rg = self._rg
         if self._grad is not None:
             out._grad = _wrap(self._grad._data)
