@@ -413,14 +413,14 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory=False) -> Tensor:
     dt = _random_dtype(dtype, "check_uniform_bounds")
     shape = _size(size, "rand")
-    return _place(rng(generator).random(shape).astype(dt.np), device, requires_grad)
+    return _place(rng(generator).uniform(shape, dt.np), device, requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory=False) -> Tensor:
     dt = _random_dtype(dtype, "normal_kernel_cpu")
     shape = _size(size, "randn")
-    return _place(rng(generator).standard_normal(shape).astype(dt.np), device, requires_grad)
+    return _place(rng(generator).normal(shape, dt.np), device, requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,

@@ -42,27 +42,45 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, _rng(generator).uniform(a, b, tuple(tensor.shape)))
+    return _fill(tensor, _rng(generator).uniform(tuple(tensor.shape), tensor.dtype.np, a, b))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, _rng(generator).normal(mean, std, tuple(tensor.shape)))
+    return _fill(tensor, _rng(generator).normal(tuple(tensor.shape), tensor.dtype.np, mean, std,
+                                                tensor.is_contiguous()))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Normal(mean, std) truncated to [a, b] (inverse-CDF sampling)."""
+    """Normal(mean, std) truncated to [a, b], by torch's rejection sampling (the same draws)."""
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
 
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
-    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = _rng(generator).uniform(2 * lo - 1, 2 * hi - 1, tuple(tensor.shape))
-    from scipy.special import erfinv  # scipy comes with jax; imported only when used
-    values = np.clip(erfinv(u) * std * math.sqrt(2.0) + mean, a, b)
-    return _fill(tensor, values)
+    g, shape, dt = _rng(generator), tuple(tensor.shape), tensor.dtype.np
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:  # redraw what falls outside
+        lo, hi = dt.type(a), dt.type(b)
+        result = g.normal(shape, dt, mean, std, tensor.is_contiguous())
+        while True:
+            out = (result < lo) | (result > hi)
+            if not out.any():
+                return _fill(tensor, result)
+            result = np.where(out, g.normal(shape, dt, mean, std), result)
+    # a narrow window: uniform candidates, accepted with probability pdf / pdf(mode)
+    f = dt.type
+    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+    def log_pdf(c):
+        return (((c - f(mean)) / f(std)) ** 2 * f(-0.5) - f(log_peak)).astype(dt)
+    result = g.uniform(shape, dt, a, b)
+    pending = np.log(g.uniform(shape, dt)) > log_pdf(result)
+    while pending.any():
+        cand = g.uniform(shape, dt, a, b)
+        result = np.where(pending, cand, result)
+        pending = np.where(pending, np.log(g.uniform(shape, dt)) > log_pdf(cand), pending)
+    return _fill(tensor, result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -157,7 +175,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).normal(0, 1, (rows, cols))
+    flat = _rng(generator).normal((rows, cols), tensor.dtype.np).astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -171,11 +189,10 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    gen = _rng(generator)
-    values = gen.normal(0, std, (rows, cols))
+    values = _rng(generator).normal((rows, cols), tensor.dtype.np, 0, std)
     zeros = int(math.ceil(sparsity * rows))
-    for c in range(cols):
-        values[gen.permutation(rows)[:zeros], c] = 0
+    for c in range(cols):  # torch draws these permutations from the default generator
+        values[_rng(None).permutation(rows)[:zeros], c] = 0
     return _fill(tensor, values)
 
 

@@ -24,8 +24,18 @@ def _low(dt) -> str:
 
 
 def _fill_host(self, values: np.ndarray) -> Tensor:
-    """Write host samples into self in place (torch's in-place sampler semantics)."""
-    return inplace(self, _wrap(jnp.asarray(np.asarray(values).astype(self.dtype.np))))
+    """Write host samples into self in place (torch's in-place sampler semantics). The samples
+    come in the order torch draws them: its storage order, for a tensor that is a view."""
+    values = np.asarray(values).astype(self.dtype.np)
+    if self._base is not None and values.size > 1 and not self.is_contiguous():
+        from .layout import strides_of
+        offsets = sum(np.arange(n).reshape((-1,) + (1,) * (self.ndim - d - 1)) * st
+                      for d, (n, st) in enumerate(zip(self.shape, strides_of(self))))
+        placed = np.empty(values.size, values.dtype)
+        placed[np.argsort(np.broadcast_to(offsets, self.shape).reshape(-1), kind="stable")] = \
+            values.reshape(-1)
+        values = placed.reshape(self.shape)
+    return inplace(self, _wrap(jnp.asarray(values)))
 
 
 def _need_float(self, kernel):
@@ -45,8 +55,7 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={from_:g} > to={to:g}")
-    u = rng(generator).random(_shape(self))
-    return _fill_host(self, from_ + (to - from_) * u)
+    return _fill_host(self, rng(generator).uniform(_shape(self), self.dtype.np, from_, to))
 
 
 @method_only("normal_")
@@ -54,7 +63,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _need_float(self, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    return _fill_host(self, mean + std * rng(generator).standard_normal(_shape(self)))
+    return _fill_host(self, rng(generator).normal(_shape(self), self.dtype.np, mean, std,
+                                                  self.is_contiguous()))
 
 
 _RANDOM_HI = {"float32": 2 ** 24, "float64": 2 ** 53, "float16": 2 ** 11, "bfloat16": 2 ** 8,
@@ -76,7 +86,7 @@ def random_(self, from_=None, to=None, *, generator=None, **kw):
     if lo >= hi:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
                            f">= to={hi}")
-    return _fill_host(self, rng(generator).integers(lo, hi, _shape(self), dtype=np.int64))
+    return _fill_host(self, rng(generator).integers(lo, hi, _shape(self)))
 
 
 @method_only("bernoulli_")
@@ -92,7 +102,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
         if not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
         probs = p
-    return _fill_host(self, rng(generator).random(_shape(self)) < probs)
+    return _fill_host(self, rng(generator).aux.random(_shape(self)) < probs)
 
 
 def _continuous(self, name, spelled):
@@ -106,14 +116,14 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _continuous(self, "Exponential", _SHORT.get(self.dtype.name, self.dtype.name))
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-    return _fill_host(self, rng(generator).exponential(1.0 / lambd, _shape(self)))
+    return _fill_host(self, rng(generator).aux.exponential(1.0 / lambd, _shape(self)))
 
 
 @method_only("geometric_")
 def geometric_(self, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
-    return _fill_host(self, rng(generator).geometric(p, _shape(self)))
+    return _fill_host(self, rng(generator).aux.geometric(p, _shape(self)))
 
 
 @method_only("cauchy_")
@@ -121,7 +131,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _continuous(self, "Cauchy", _low(self.dtype))
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
-    return _fill_host(self, median + sigma * rng(generator).standard_cauchy(_shape(self)))
+    return _fill_host(self, median + sigma * rng(generator).aux.standard_cauchy(_shape(self)))
 
 
 @method_only("log_normal_")
@@ -129,7 +139,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _need_float(self, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
-    return _fill_host(self, rng(generator).lognormal(mean, std, _shape(self)))
+    return _fill_host(self, rng(generator).aux.lognormal(mean, std, _shape(self)))
 
 
 # ---- zero_ / fill_ / copy_ -----------------------------------------------------------------
@@ -190,8 +200,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-        vals = mean + std * rng(generator).standard_normal(_size((size,)))
-        return _place(vals.astype(dt.np), device, requires_grad)
+        return _place(rng(generator).normal(_size((size,)), dt.np, mean, std), device,
+                      requires_grad)
     if st and (np.asarray(std._data) < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if not st and std < 0:
@@ -199,7 +209,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     from .shape import broadcast_shape
     shape = broadcast_shape(mean.shape if mt else (), std.shape if st else ())
     ref = mean if mt else std
-    eps = _wrap(jnp.asarray(rng(generator).standard_normal(shape).astype(ref.dtype.np)))
+    eps = _wrap(jnp.asarray(rng(generator).normal(shape, ref.dtype.np)))  # then * std + mean
     return run(_normal, (mean, std, eps))
 
 
@@ -216,7 +226,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                            "(Could this error message be improved?  If so, please report an "
                            "enhancement request to PyTorch.)")
-    u = _wrap(jnp.asarray(rng(generator).random(tuple(input.shape)).astype(input.dtype.np)))
+    u = _wrap(jnp.asarray(rng(generator).aux.random(tuple(input.shape)).astype(
+        input.dtype.np)))
     return run(_bernoulli, (input, u))
 
 
@@ -238,7 +249,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if (p.sum(1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    g = rng(generator)
+    g = rng(generator).aux
     if replacement:
         cdf = np.cumsum(p, 1)
         cdf /= cdf[:, -1:]
@@ -258,4 +269,4 @@ def poisson(input, generator=None):
     lam = np.asarray(input._data)
     if (lam < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return _wrap(jnp.asarray(rng(generator).poisson(lam).astype(input.dtype.np)))
+    return _wrap(jnp.asarray(rng(generator).aux.poisson(lam).astype(input.dtype.np)))

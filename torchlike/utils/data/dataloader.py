@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
+from ..._random import rng as _rng
 from ..._tensor import _wrap
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset, Subset, TensorDataset
@@ -45,6 +46,7 @@ class _Iter:
             self._it = (loader._fetch(b) for b in loader.batch_sampler)
         else:
             self._it = (loader.collate_fn(loader.dataset[i]) for i in loader.sampler)
+        _rng(getattr(loader, "generator", None)).int64()  # torch's base seed for workers
 
     @staticmethod
     def _iterable(loader):

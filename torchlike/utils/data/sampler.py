@@ -36,7 +36,7 @@ def _fresh_generator(generator):
     """torch draws a seed from the default generator for each epoch's own generator."""
     if generator is not None:
         return generator
-    seed = int(_rng(None).integers(0, 2 ** 63 - 1))
+    seed = _rng(None).int64()  # torch.empty((), dtype=torch.int64).random_().item()
     return Generator().manual_seed(seed)
 
 
@@ -62,7 +62,7 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         gen = _rng(_fresh_generator(self.generator))
         if self.replacement:
-            yield from gen.integers(0, n, self.num_samples).tolist()
+            yield from gen.integers(0, n, (self.num_samples,)).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from gen.permutation(n).tolist()
@@ -78,7 +78,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        for i in _rng(_fresh_generator(self.generator)).permutation(len(self.indices)):
+        for i in _rng(self.generator).permutation(len(self.indices)):
             yield self.indices[i]
 
     def __len__(self) -> int:
@@ -102,7 +102,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        gen = _rng(_fresh_generator(self.generator))
+        gen = _rng(self.generator).aux  # torch.multinomial: values differ from torch's
         p = self.weights / self.weights.sum()
         yield from gen.choice(len(p), self.num_samples, replace=self.replacement,
                               p=p).tolist()
