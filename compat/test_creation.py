@@ -546,6 +546,10 @@ SEEDED = {  # torch's CPU generator, draw for draw: what a seeded program prints
                   "obs.append([b[0].tolist() for b in L.utils.data.DataLoader(ds, "
                   "batch_size=4, shuffle=True)]); obs.append([list(s.indices) for s in "
                   "L.utils.data.random_split(range(10), [3, 7])])",
+    "bernoulli_dropout": "L.manual_seed(6); F = L.nn.functional; obs += [L.empty(3, 5)."
+                         "bernoulli_(0.3), L.bernoulli(L.rand(6)), L.empty(4).bernoulli_("
+                         "L.tensor([0.1, 0.9, 0.5, 0.5])), F.dropout(L.ones(12), 0.4), "
+                         "F.dropout2d(L.ones(2, 3, 2, 2), 0.5), L.nn.Dropout(0.25)(L.ones(8))]",
     "state_roundtrip": "L.manual_seed(5); L.randn(1); s = L.get_rng_state(); a = L.randn(3); "
                        "L.set_rng_state(s); obs.append(bool((a == L.randn(3)).all()))",
 }

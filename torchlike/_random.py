@@ -10,8 +10,9 @@ use most follow torch's CPU kernels draw for draw, so seeded programs print torc
   buffer of uniforms (there torch calls the C library's float log/sin/cos, which numpy does not
   reproduce bit for bit: about a third of float32 values differ in the last bit);
 - integers (randint, random_): a 32-bit draw (64-bit from 2**28 up) modulo the range;
-- randperm: torch's swap loop over 32-bit draws.
-Other distributions (bernoulli, dropout masks, exponential, ...) come from a numpy Generator
+- randperm: torch's swap loop over 32-bit draws;
+- bernoulli (and so dropout's masks): a double uniform below p (a float one for a tensor of p).
+Other distributions (exponential, cauchy, multinomial, ...) come from a numpy Generator
 seeded with the same seed: their values differ from torch's.
 """
 from __future__ import annotations
@@ -128,6 +129,14 @@ class Generator:
         if n % 16:  # torch redraws the last 16 values
             data[n - 16:] = _box_muller16(self._unit(16, double).astype(op), op, mean, std)
         return data.astype(dtype)
+
+    def bernoulli(self, shape, p) -> np.ndarray:
+        """bernoulli_(p) for a number p (dropout's mask too): a double uniform below p."""
+        return self._unit(math.prod(shape), True).reshape(shape) < p
+
+    def bernoulli_probs(self, probs: np.ndarray) -> np.ndarray:
+        """bernoulli(probs) / bernoulli_(probs tensor): a float uniform below each float p."""
+        return self._unit(probs.size, False).reshape(probs.shape) < probs.astype(np.float32)
 
     def integers(self, low: int, high: int, shape) -> np.ndarray:
         """random_(low, high) / randint draws as int64: a draw modulo the range."""

@@ -49,7 +49,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     noise = None
     if dropout_p > 0:
         shape = tuple(query.shape[:-1]) + (key.shape[-2],)
-        keep = _rng().aux.random(shape) >= dropout_p
+        keep = _rng().bernoulli(shape, 1 - dropout_p)
         noise = _wrap(jnp.asarray((keep / (1 - dropout_p)).astype(query.dtype.np)))
     return run(sdpa_op, (query, key, value, attn_mask, noise),
                (("scale", None if scale is None else float(scale)),

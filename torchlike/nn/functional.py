@@ -241,7 +241,7 @@ def _dropout(input, p, training, inplace, noise_shape):
     _check_p(p)
     if not training or p == 0:
         return input
-    noise = K.dropout_noise(noise_shape, p, input.dtype, _rng().aux)
+    noise = K.dropout_noise(noise_shape, p, input.dtype, _rng())
     noise = _wrap(jax.device_put(noise, next(iter(input._data.devices()))))
     out = _P.mul(input, noise)
     return _inplace(input, out) if inplace else out

@@ -166,8 +166,9 @@ glu_op = op("glu", "GluBackward0", dtypes="same")(_glu)
 
 # ---- dropout masks: drawn on the host, applied by `mul` (torch records MulBackward0) ------
 def dropout_noise(shape, p, dtype, rng):
-    """torch's `bernoulli_(1 - p).div_(1 - p)` noise as a host array of `dtype`."""
-    keep = rng.random(shape) >= p
+    """torch's `bernoulli_(1 - p).div_(1 - p)` noise as a host array of `dtype` (rng: the
+    torch generator)."""
+    keep = rng.bernoulli(shape, 1 - p)
     if p >= 1:
         return np.zeros(shape, dtype.np)
     return keep.astype(dtype.np) / np.asarray(1 - p, dtype.np)

@@ -97,12 +97,11 @@ def bernoulli_(self, p=0.5, *, generator=None):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(Could this error message be improved?  If so, please report "
                                "an enhancement request to PyTorch.)")
-        probs = np.broadcast_to(probs, _shape(self))
-    else:
-        if not 0 <= p <= 1:
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
-        probs = p
-    return _fill_host(self, rng(generator).aux.random(_shape(self)) < probs)
+        return _fill_host(self, rng(generator).bernoulli_probs(
+            np.broadcast_to(probs, _shape(self))))
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+    return _fill_host(self, rng(generator).bernoulli(_shape(self), p))
 
 
 def _continuous(self, name, spelled):
@@ -213,8 +212,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     return run(_normal, (mean, std, eps))
 
 
-_bernoulli = op("bernoulli", "BernoulliBackward0", dtypes="same", saves=False)(
-    lambda p, u: lax.stop_gradient((u < p).astype(p.dtype)))
+_bernoulli = op("bernoulli", "BernoulliBackward0", dtypes="same", saves=False, edges=(0,))(
+    lambda p, drawn: lax.stop_gradient(drawn.astype(p.dtype)))
 
 
 @public()
@@ -226,9 +225,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                            "(Could this error message be improved?  If so, please report an "
                            "enhancement request to PyTorch.)")
-    u = _wrap(jnp.asarray(rng(generator).aux.random(tuple(input.shape)).astype(
-        input.dtype.np)))
-    return run(_bernoulli, (input, u))
+    drawn = rng(generator).bernoulli_probs(probs)
+    return run(_bernoulli, (input, _wrap(jnp.asarray(drawn))))
 
 
 @public()
