@@ -89,3 +89,17 @@ from .modules import CircularPad1d as CircularPad1d
 from .modules import CircularPad2d as CircularPad2d
 from .modules import CosineSimilarity as CosineSimilarity
 from .modules import PairwiseDistance as PairwiseDistance
+from .modules import MultiheadAttention as MultiheadAttention
+from .modules import Transformer as Transformer
+from .modules import TransformerEncoder as TransformerEncoder
+from .modules import TransformerDecoder as TransformerDecoder
+from .modules import TransformerEncoderLayer as TransformerEncoderLayer
+from .modules import TransformerDecoderLayer as TransformerDecoderLayer
+from .modules import RNN as RNN
+from .modules import LSTM as LSTM
+from .modules import GRU as GRU
+from .modules import RNNCell as RNNCell
+from .modules import LSTMCell as LSTMCell
+from .modules import GRUCell as GRUCell
+from .modules import RNNBase as RNNBase
+from .modules import RNNCellBase as RNNCellBase

@@ -33,6 +33,7 @@ from ._functional_conv import conv_transpose1d as conv_transpose1d
 from ._functional_conv import conv_transpose2d as conv_transpose2d
 from ._functional_conv import max_pool1d as max_pool1d
 from ._functional_conv import max_pool2d as max_pool2d
+from ._functional_mha import multi_head_attention_forward as multi_head_attention_forward
 from ._functional_loss import binary_cross_entropy as binary_cross_entropy
 from ._functional_loss import binary_cross_entropy_with_logits as \
     binary_cross_entropy_with_logits

@@ -84,3 +84,17 @@ from .padding import CircularPad1d as CircularPad1d
 from .padding import CircularPad2d as CircularPad2d
 from .distance import CosineSimilarity as CosineSimilarity
 from .distance import PairwiseDistance as PairwiseDistance
+from .attention import MultiheadAttention as MultiheadAttention
+from .transformer import Transformer as Transformer
+from .transformer import TransformerEncoder as TransformerEncoder
+from .transformer import TransformerDecoder as TransformerDecoder
+from .transformer import TransformerEncoderLayer as TransformerEncoderLayer
+from .transformer import TransformerDecoderLayer as TransformerDecoderLayer
+from .rnn import RNN as RNN
+from .rnn import LSTM as LSTM
+from .rnn import GRU as GRU
+from .rnn import RNNCell as RNNCell
+from .rnn import LSTMCell as LSTMCell
+from .rnn import GRUCell as GRUCell
+from .rnn import RNNBase as RNNBase
+from .rnn import RNNCellBase as RNNCellBase
