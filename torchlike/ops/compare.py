@@ -7,12 +7,14 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _SHORT
 from ..autograd import grad_mode
-from ._bind import FUNCTIONS, method_only, public
+from ._bind import FUNCTIONS, METHODS, method_only, public
+from ._registry import inplace as _inplace
 from ._registry import op, promoted, run
 
 _i = isinstance
@@ -98,16 +100,28 @@ def _write_out(name, result, out):
 def _compare(name, body, aliases=(), ordered=True):
     o = op(name, None, dtypes="compare")(body)
 
-    def fn(input, other, *, out=None):
+    def check(input, other):
         check_other(name, other)
         if ordered and (_complex(input) or _complex(other)):
             raise not_impl(f"{name}_cpu", promoted((input, other)))
+
+    def fn(input, other, *, out=None):
+        check(input, other)
         return run(o, (input, other))
     fn.__name__ = name
     fn = outable(fn)
     fn.op = o
+    # the in-place form is differentiable in torch (GtBackward0/1...), with zero gradients
+    io = op(name + "_", lambda s, p: f"{name.capitalize()}Backward{1 if p[1] == 't' else 0}",
+            dtypes="same", saves=False)(
+        lambda a, b: lax.stop_gradient(body(a, b).astype(a.dtype)))
+
+    def fn_(input, other):
+        check(input, other)
+        return _inplace(input, run(io, (input, other)))
     for n in (name, *aliases):
-        public(n, inplace=True)(fn)
+        public(n)(fn)
+        METHODS[n + "_"] = fn_
     return fn
 
 

@@ -9,9 +9,9 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
-from ._bind import public
-from ._registry import op, run
-from .compare import not_impl, outable
+from ._bind import METHODS, public
+from ._registry import inplace, op, run
+from .compare import no_derivative, not_impl, outable
 
 
 def _inexact(a) -> bool:
@@ -27,9 +27,10 @@ _COMPLEX_MSG = {"floor": "floor is not supported for complex inputs",
 
 
 def _unary(name, body, grad_fn, dtypes="float", reject="", kernel=None, aliases=(),
-           saves=True):
+           saves=True, no_inplace_grad=False):
     """One unary op; `reject`: dtype kinds torch has no `kernel` for (NotImplementedError);
-    `saves`: what torch keeps for backward (its input, "out" its result, False nothing)."""
+    `saves`: what torch keeps for backward (its input, "out" its result, False nothing);
+    `no_inplace_grad`: torch's in-place form records ...Backward1, whose backward raises."""
     o = op(name, grad_fn, dtypes=dtypes, saves=saves)(body)
     kname = kernel or f"{name}_vml_cpu"
 
@@ -43,6 +44,17 @@ def _unary(name, body, grad_fn, dtypes="float", reject="", kernel=None, aliases=
     fn = outable(fn)
     for n in (name, *aliases):
         public(n, inplace=True)(fn)
+    if no_inplace_grad:
+        io = op(name + "_", grad_fn[:-1] + "1", dtypes=dtypes, saves=False)(no_derivative(
+            body, name, f"the derivative for 'inplace version of {name}' is not implemented.",
+            NotImplementedError))
+
+        def fn_(input):
+            if input.dtype.kind in reject:
+                raise not_impl(kname, input.dtype)
+            return inplace(input, run(io, (input,)))
+        for n in (name, *aliases):
+            METHODS[n + "_"] = fn_
     return fn
 
 
@@ -85,9 +97,12 @@ atan = _unary("atan", jnp.arctan, "AtanBackward0", aliases=("arctan",))
 sinh = _unary("sinh", jnp.sinh, "SinhBackward0")
 cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
 tanh = _unary("tanh", jnp.tanh, "TanhBackward0", saves="out")
-asinh = _unary("asinh", jnp.arcsinh, "AsinhBackward0", aliases=("arcsinh",))
-acosh = _unary("acosh", jnp.arccosh, "AcoshBackward0", aliases=("arccosh",))
-atanh = _unary("atanh", jnp.arctanh, "AtanhBackward0", aliases=("arctanh",))
+asinh = _unary("asinh", jnp.arcsinh, "AsinhBackward0", aliases=("arcsinh",),
+               no_inplace_grad=True)
+acosh = _unary("acosh", jnp.arccosh, "AcoshBackward0", aliases=("arccosh",),
+               no_inplace_grad=True)
+atanh = _unary("atanh", jnp.arctanh, "AtanhBackward0", aliases=("arctanh",),
+               no_inplace_grad=True)
 sigmoid = _unary("sigmoid", jax.nn.sigmoid, "SigmoidBackward0", saves="out")
 erf = _unary("erf", jax.scipy.special.erf, "ErfBackward0", reject="c")
 erfc = _unary("erfc", jax.scipy.special.erfc, "ErfcBackward0", reject="c")
