@@ -248,19 +248,7 @@ OPTIONS = {  # torch has no derivative for floor_divide and the in-place inverse
     # logical_or_/xor_ keep CloneBackward0
     "Tensor.logical_or_": {"numeric": False}, "Tensor.logical_xor_": {"numeric": False},
 }
-NOT_IMPL = "torch raises NotImplementedError, torchlike RuntimeError"
-NO_RAISE = "torch refuses this dtype, torchlike returns a result"
-XFAIL = {  # (form, dtype) -> what differs from torch
-    **{("torch.log_softmax", d): NOT_IMPL for d in ("int64", "bool")},
-    **{(f, d): NOT_IMPL for f in ("torch.cholesky", "Tensor.cholesky") for d in ("int64", "bool")},
-    ("Tensor.cross", "bool"): NOT_IMPL,
-    ("Tensor.bernoulli", "float64"): "float64 probabilities draw other values than torch",
-    ("Tensor.bernoulli", "int64"): NO_RAISE, ("Tensor.bernoulli", "bool"): NO_RAISE,
-    ("Tensor.addcmul", "bool"): NO_RAISE, ("Tensor.inner", "bool"): NO_RAISE,
-    ("Tensor.addr", "int64"): NO_RAISE + " (float alpha on integers)",
-    ("Tensor.addr", "bool"): NO_RAISE,
-    ("Tensor.addbmm", "int64"): "float beta/alpha on int64 give float32, torch keeps int64",
-}
+XFAIL: dict = {}  # (form, dtype) -> what differs from torch
 
 
 def _as(x, dtype):

@@ -11,7 +11,8 @@ use most follow torch's CPU kernels draw for draw, so seeded programs print torc
   reproduce bit for bit: about a third of float32 values differ in the last bit);
 - integers (randint, random_): a 32-bit draw (64-bit from 2**28 up) modulo the range;
 - randperm: torch's swap loop over 32-bit draws;
-- bernoulli (and so dropout's masks): a double uniform below p (a float one for a tensor of p).
+- bernoulli (and so dropout's masks): a double uniform below p (for a tensor of p, one of
+  p's precision).
 Other distributions (exponential, cauchy, multinomial, ...) come from a numpy Generator
 seeded with the same seed: their values differ from torch's.
 """
@@ -135,8 +136,11 @@ class Generator:
         return self._unit(math.prod(shape), True).reshape(shape) < p
 
     def bernoulli_probs(self, probs: np.ndarray) -> np.ndarray:
-        """bernoulli(probs) / bernoulli_(probs tensor): a float uniform below each float p."""
-        return self._unit(probs.size, False).reshape(probs.shape) < probs.astype(np.float32)
+        """bernoulli(probs) / bernoulli_(probs tensor): a uniform of p's precision (double for
+        float64 p, else float) below each p."""
+        double = probs.dtype == np.float64
+        u = self._unit(probs.size, double).reshape(probs.shape)
+        return u < (probs if double else probs.astype(np.float32))
 
     def integers(self, low: int, high: int, shape) -> np.ndarray:
         """random_(low, high) / randint draws as int64: a draw modulo the range."""

@@ -236,6 +236,9 @@ def cholesky(A, *, upper=False, out=None):
 
 @public("cholesky")
 def _torch_cholesky(input, upper=False, *, out=None):
+    if input.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"cholesky_cpu\" not implemented for "
+                                  f"'{_SHORT[input.dtype.name]}'")
     _check("cholesky", input)
     L, info = cholesky_ex(input)
     _chol_error(input, info)

@@ -237,6 +237,8 @@ def _check_self(input, shape):
 
 
 def _run_add(o, input, m1, m2, beta, alpha):
+    if input.dtype.kind in "iu":  # torch reads float scalars as integers here (truncated)
+        beta, alpha = (int(v) if isinstance(v, float) else v for v in (beta, alpha))
     return run(o, (input, m1, m2, beta, alpha), (("beta_zero", beta == 0),))
 
 
@@ -314,6 +316,10 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
                            if vec1.ndim != 1 else
                            f"addr: Expected 1-D argument vec2, but got {vec2.ndim}-D")
     _check_self(input, (vec1.shape[0], vec2.shape[0]))
+    for name, v in (("beta", beta), ("alpha", alpha)):  # bool counts as integral here
+        if input.dtype.kind in "biu" and isinstance(v, float):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a "
+                               "floating point number.")
     return _run_add(_addr, input, vec1, vec2, beta, alpha)
 
 
@@ -424,6 +430,9 @@ def inner(input, other, *, out=None):
     if input.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
                            f"got shapes {list(input.shape)} and {list(other.shape)}")
+    if input.dtype.kind == "b" or other.dtype.kind == "b":  # torch's kernel for 1-D / n-D
+        kernel = "dot" if input.ndim == other.ndim == 1 else "addmm_impl_cpu_"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     return tensordot(input, other, ([-1], [-1]))
 
 
@@ -468,6 +477,8 @@ def linalg_cross(input, other, dim=-1, name="linalg.cross"):
     if input.dtype is not other.dtype:
         raise RuntimeError(f"expected scalar type {_SHORT[input.dtype.name]} but found "
                            f"{_SHORT[other.dtype.name]}")
+    if input.dtype.kind == "b":
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     return run(_cross, (input, other), (("dim", d),))
 
 

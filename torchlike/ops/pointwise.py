@@ -410,6 +410,8 @@ _addcdiv = op("addcdiv", "AddcdivBackward0", promote=(0, 1, 2))(
 @public(inplace=True)
 @outable
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    if input.dtype.kind == "b":
+        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
     return run(_addcmul, (input, tensor1, tensor2, value))
 
 

@@ -220,6 +220,9 @@ _bernoulli = op("bernoulli", "BernoulliBackward0", dtypes="same", saves=False, e
 def bernoulli(input, p=None, *, generator=None, out=None):
     if p is not None:
         return bernoulli_(input.detach().clone(), p, generator=generator)
+    if input.dtype.kind not in "f":
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{_SHORT[input.dtype.name]}'")
     probs = np.asarray(input._data)
     if (probs < 0).any() or (probs > 1).any():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
