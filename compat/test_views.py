@@ -246,3 +246,29 @@ def test_inplace_shape_change_with_shared_storage(case):
         exec(RESTRIDES[case], {"L": L, "obs": obs, "g": _geometry})
         return obs
     same(run)
+
+
+VIEW_DTYPE = {  # view(dtype) between dtypes of one size shares the storage
+    "same_dtype_under_autograd": """
+b = L.ones(3, requires_grad=True).clone(); s = b.view(L.float32)
+obs.append((s.requires_grad, s.is_leaf, type(s.grad_fn).__name__))""",
+    "writes_both_ways": """
+x = L.arange(6.).reshape(2, 3); v = x.view(L.int32); x[0, 0] = 1.5; obs.append(repr(v))
+v[1] = 0; obs += [repr(x), x._version]""",
+    "strides_and_other_dtypes": """
+t = L.arange(6.).reshape(2, 3).t().view(L.int32); obs.append((tuple(t.stride()), t.is_contiguous()))
+d = L.ones(2, dtype=L.float64).view(L.int64); d.add_(1); obs.append(repr(d))
+obs += [repr(L.ones(4, dtype=L.float16).view(L.int16)), repr(L.ones(4).view(L.float16)),
+        repr(L.zeros(3).view(L.uint8))]""",
+    "row_of_base": """
+y = L.zeros(2, 3); w = y[1].view(L.int32); w.fill_(1065353216); obs += [repr(y), repr(w)]""",
+}
+
+
+@pytest.mark.parametrize("case", list(VIEW_DTYPE))
+def test_view_dtype_shares_storage(case):
+    def run(L):
+        obs: list = []
+        exec(VIEW_DTYPE[case], {"L": L, "obs": obs})
+        return obs
+    same(run)

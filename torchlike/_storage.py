@@ -117,8 +117,11 @@ def index_map(t):
         src, kernel, args, j = t._view
         src_idx = index_map(src) if src._base is not None else \
             jnp.arange(src._data.size, dtype=jnp.int64).reshape(src._data.shape)
-        out = kernel.op.body(src_idx, *args[1:], **dict(kernel.key[2]))
-        idx = out[j] if isinstance(out, (tuple, list)) else out
+        if kernel.op.view == "bitcast":  # view(dtype): the same elements, other bits' meaning
+            idx = src_idx
+        else:
+            out = kernel.op.body(src_idx, *args[1:], **dict(kernel.key[2]))
+            idx = out[j] if isinstance(out, (tuple, list)) else out
     t._idx = idx
     return idx
 
@@ -144,6 +147,8 @@ def write(t, data) -> None:
     else:
         if _overlapping(t):
             raise RuntimeError(_EXPANDED)
+        if data.dtype != base._data.dtype:  # written through view(dtype): the same bits
+            data = jax.lax.bitcast_convert_type(data, base._data.dtype)
         scatter = _scatter_donated if owned(base) else _scatter
         _assign(base, scatter(base._data, index_map(t), data))
     t._vc[0] += 1  # shared with the base, except for .data (its own counter, as in torch)

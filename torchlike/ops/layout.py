@@ -110,6 +110,8 @@ def view_op_strides(name, st, shape, strides, new_shape):
                           for i, s in enumerate(strides)]
     if name == "basic_index":
         return _basic(st["spec"], shape, strides)
+    if name == "view_dtype":
+        return strides
     if name == "unbind":
         return [s for d, s in enumerate(strides) if d != st["dim"]]
     if name in ("split", "split_with_sizes"):

@@ -82,13 +82,18 @@ def _view_op(name, grad_fn, body, inplace_name=None):
 _view, _ = _view_op("view", "ViewBackward0", lambda a, shape: jnp.reshape(a, shape))
 
 
+_view_bitcast = op("view_dtype", None, dtypes=lambda o, operands, statics: (None, statics[0][1]),
+                   view="bitcast")(lambda a, dtype: lax.bitcast_convert_type(a, dtype.np))
+
+
 def _view_dtype(input, dtype):
-    """view(dtype): reinterpret the bits (no gradient, as in torch)."""
+    """view(dtype): reinterpret the bits (no gradient, as in torch). Between dtypes of one
+    size the result shares the storage; otherwise it is a copy."""
     dt = D.to_dtype(dtype)
     src = input.dtype
     a = input._data
     if dt.itemsize == src.itemsize:
-        return _wrap(lax.bitcast_convert_type(a, dt.np) if dt is not src else a)
+        return run(_view_bitcast, (input,), (("dtype", dt),))
     what = f"to view {_SHORT[src.name]} as {_SHORT[dt.name]} (different element sizes)"
     if a.ndim == 0:
         raise RuntimeError(f"self.dim() cannot be 0 {what}")
