@@ -37,25 +37,31 @@ _scatter_donated = jax.jit(_scatter_body, donate_argnums=0)
 def owned(t) -> bool:
     """True when nothing but tensor t refers to its array: no alias, autograd node or cache
     can see a donated buffer disappear (and its memory is not a numpy array's)."""
-    return sys.getrefcount(t._data) <= 2 and (  # t's slot and getrefcount's own argument
-        t._views is None or "_host" not in t.__dict__)
+    return sys.getrefcount(t._data) <= 2 and host_of(t) is None  # (t's slot, the argument)
 
 
 # ---- memory shared with numpy (torch.from_numpy, Tensor.numpy) -----------------------------
 def share_host(t, host: np.ndarray) -> None:
     """Base tensor t's storage becomes the numpy array `host`, as torch's from_numpy/numpy()
     share memory: on the CPU, t's array is `host`'s memory when it is 64-byte aligned (numpy
-    writes show in t), and every in-place write to t (or its views) is copied into `host`."""
+    writes show in t), and every in-place write to t (or its views) is copied into `host`
+    for as long as `host` is alive (t's array holds the memory, not the `host` object)."""
     from ._device import upload
-    t._data = upload(host)
-    t.__dict__["_host"] = host
+    t._data = upload(host.view())
+    t.__dict__["_host"] = weakref.ref(host)
     if t._views is None:
         t._views = []  # writes to t now take write(), which keeps `host` in step
 
 
 def host_of(t):
-    """The numpy array sharing t's storage, or None."""
-    return t.__dict__.get("_host") if t._views is not None else None
+    """The live numpy array sharing t's storage, or None."""
+    if t._views is None:
+        return None
+    ref = t.__dict__.get("_host")
+    host = ref() if ref is not None else None
+    if ref is not None and host is None:
+        del t.__dict__["_host"]  # nobody holds the array any more: stop writing to it
+    return host
 
 
 def aligned_empty(shape, dtype) -> np.ndarray:
@@ -75,7 +81,7 @@ def _assign(base, data) -> None:
         if host.shape == data.shape and host.dtype == data.dtype:
             np.copyto(host, np.asarray(data))
             from ._device import upload
-            data = upload(host)
+            data = upload(host.view())
         else:
             del base.__dict__["_host"]
     base._data = data
