@@ -316,3 +316,45 @@ def test_multinomial_method(dtype):
         freqs.append(np.bincount(np.asarray(rows[:, 0].tolist()), minlength=4) / 4000)
     np.testing.assert_allclose(freqs[1], probs, atol=0.04)
     np.testing.assert_allclose(freqs[1], freqs[0], atol=0.05)
+
+
+OUT_CASES = {  # torch.X(..., out=o): the result lands in o (cast, resized) and o is returned
+    "matmul": lambda L, a, b: L.matmul(a, b, out=L.empty(0)),
+    "mm": lambda L, a, b: L.mm(a, b, out=L.zeros(3, 3)),
+    "bmm": lambda L, a, b: L.bmm(a[None], b[None], out=L.empty(1, 3, 3)),
+    "addmm": lambda L, a, b: L.addmm(a, a, b, out=L.empty(3, 3)),
+    "dot_mv": lambda L, a, b: (L.dot(a[0], b[0], out=L.empty(())),
+                               L.mv(a, b[0], out=L.empty(3))),
+    "cat_stack": lambda L, a, b: (L.cat([a, b], out=L.empty(1)),
+                                  L.stack([a, b], 1, out=L.empty(0)),
+                                  L.hstack([a, b], out=L.empty(0)),
+                                  L.vstack([a, b], out=L.empty(0))),
+    "outer_kron": lambda L, a, b: (L.outer(a[0], b[0], out=L.empty(0)),
+                                   L.kron(a, b, out=L.empty(0))),
+    "tril_triu_diag": lambda L, a, b: (L.tril(a, out=L.empty(0)), L.triu(a, 1, out=L.empty(0)),
+                                       L.diag(a, out=L.empty(0))),
+    "gather_index": lambda L, a, b: (L.gather(a, 1, L.tensor([[0], [2], [1]]), out=L.empty(0)),
+                                     L.index_select(a, 0, L.tensor([2, 0]), out=L.empty(0))),
+    "amax_amin": lambda L, a, b: (L.amax(a, 1, out=L.empty(0)), L.amin(a, out=L.empty(0))),
+    "inverse": lambda L, a, b: L.inverse(a + 3 * L.eye(3), out=L.empty(0)),
+    "cross_tensordot": lambda L, a, b: (L.cross(a, b, dim=1, out=L.empty(0)),
+                                        L.tensordot(a, b, 1, out=L.empty(0))),
+    "nonzero": lambda L, a, b: L.nonzero(a > 0, out=L.empty(0, dtype=L.int64)),
+    "grad_error": lambda L, a, b: L.mm(a.requires_grad_(), b, out=L.empty(3, 3)),
+}
+
+
+@pytest.mark.parametrize("case", list(OUT_CASES))
+def test_out_argument(case):
+    def run(L):
+        a = L.tensor(np.arange(9.0, dtype=np.float32).reshape(3, 3) - 4)
+        b = L.tensor(np.linspace(-1, 1, 9, dtype=np.float32).reshape(3, 3))
+        try:
+            r = OUT_CASES[case](L, a, b)
+        except RuntimeError as e:
+            return str(e)
+        return [repr(t) for t in (r if isinstance(r, tuple) else (r,))]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch warns on resizing non-empty out
+        assert run(torchlike) == run(torch)

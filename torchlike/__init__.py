@@ -52,6 +52,7 @@ from . import ops as _ops  # noqa: E402
 from ._api import *  # noqa: E402,F401,F403  (dtype helpers: listed in _api.__all__)
 from ._legacy import *  # noqa: E402,F401,F403  (FloatTensor & co.)
 from . import cuda as cuda  # noqa: E402
+from . import accelerator as accelerator  # noqa: E402
 from . import nn as nn  # noqa: E402
 from . import optim as optim  # noqa: E402
 from . import utils as utils  # noqa: E402

@@ -1,6 +1,8 @@
 """How table ops become public: torch.X functions, Tensor.X methods, in-place X_ variants."""
 from __future__ import annotations
 
+import inspect
+
 from ._registry import inplace as _inplace
 
 FUNCTIONS: dict = {}   # torch.<name>
@@ -8,8 +10,13 @@ METHODS: dict = {}     # Tensor.<name>
 
 
 def public(*names, method=True, function=True, inplace: str | bool | None = None):
-    """Publish the decorated function under torch names; `inplace` adds `name_` (write-back)."""
+    """Publish the decorated function under torch names; `inplace` adds `name_` (write-back).
+    A function with an `out` parameter gets torch's out= semantics (compare.outable) unless
+    it already has them."""
     def deco(fn):
+        if not hasattr(fn, "__wrapped__") and "out" in inspect.signature(fn).parameters:
+            from .compare import outable
+            fn = outable(fn)
         for n in names or (fn.__name__,):
             if function:
                 FUNCTIONS[n] = fn
