@@ -22,6 +22,15 @@ def same_values(a, b, tol=1e-6):
     np.testing.assert_allclose(b, a, rtol=tol, atol=tol)
 
 
+def backward_outcome(z, x):
+    """("ok", x.grad) after z.sum().backward(), or ("error", the message) when it raises."""
+    try:
+        z.sum().backward()
+    except RuntimeError as e:
+        return "error", str(e)
+    return "ok", repr(x.grad)
+
+
 def names(node):
     """The graph under a node as nested (name, [children]) — compares structure by name."""
     if node is None:
@@ -305,11 +314,7 @@ def test_modified_by_inplace_operation(case):
             z = y * 3
             w = z * 1
             w.add_(1)
-        try:
-            z.sum().backward()
-        except RuntimeError as e:
-            return "error", str(e)
-        return "ok", repr(x.grad)
+        return backward_outcome(z, x)
     assert run(torch) == run(torchlike)
 
 
@@ -327,11 +332,7 @@ def test_mul_div_save_only_what_the_other_gradient_needs(expr, modify):
         v = L.tensor([3.0, 5.0], requires_grad=True) * 1
         z = eval(expr, {"y": y, "w": w, "v": v})
         {"y": y, "w": w, "v": v}[modify].add_(1)
-        try:
-            z.sum().backward()
-        except RuntimeError as e:
-            return "error", str(e)
-        return "ok", repr(x.grad)
+        return backward_outcome(z, x)
     assert run(torch) == run(torchlike)
 
 
@@ -374,11 +375,7 @@ def test_saved_tensor_is_input_or_output_as_in_torch(op, which):
         x2 = x * 1
         y = getattr(x2, op)()
         (y if which == "output" else x2).add_(1)
-        try:
-            y.sum().backward()
-        except RuntimeError as e:
-            return "error", str(e)
-        return "ok", repr(x.grad)
+        return backward_outcome(y, x)
     assert run(torch) == run(torchlike)
 
 

@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._device import upload
+
 _gather = jax.jit(lambda base, idx: base.reshape(-1)[idx])
 
 
@@ -46,7 +48,6 @@ def share_host(t, host: np.ndarray) -> None:
     share memory: on the CPU, t's array is `host`'s memory when it is 64-byte aligned (numpy
     writes show in t), and every in-place write to t (or its views) is copied into `host`
     for as long as `host` is alive (t's array holds the memory, not the `host` object)."""
-    from ._device import upload
     t._data = upload(host.view())
     t.__dict__["_host"] = weakref.ref(host)
     if t._views is None:
@@ -80,7 +81,6 @@ def _assign(base, data) -> None:
     if host is not None:
         if host.shape == data.shape and host.dtype == data.dtype:
             np.copyto(host, np.asarray(data))
-            from ._device import upload
             data = upload(host.view())
         else:
             del base.__dict__["_host"]

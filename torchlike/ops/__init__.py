@@ -20,9 +20,10 @@ def _swap(fn):
 
 def _cmp(fn):
     o, cache = fn.op, {}
+    kinds = "biufc" if o.name in ("eq", "ne") else "biuf"  # ordered comparisons: no complex
 
     def method(self, other):
-        r = binary(o, cache, self, other, "biufc" if o.name in ("eq", "ne") else "biuf")
+        r = binary(o, cache, self, other, kinds)
         if r is not None:
             return r
         if not isinstance(other, (Tensor, *compare._NUM)):

@@ -12,8 +12,9 @@ METHODS: dict = {}     # Tensor.<name>
 def public(*names, method=True, function=True, inplace: str | bool | None = None):
     """Publish the decorated function under torch names; `inplace` adds `name_` (write-back).
     A function with an `out` parameter gets torch's out= semantics (compare.outable) unless
-    it already has them."""
+    it already has them; the Tensor methods, which take no out=, skip that wrapper."""
     def deco(fn):
+        method_fn = fn
         if not hasattr(fn, "__wrapped__") and "out" in inspect.signature(fn).parameters:
             from .compare import outable
             fn = outable(fn)
@@ -21,10 +22,10 @@ def public(*names, method=True, function=True, inplace: str | bool | None = None
             if function:
                 FUNCTIONS[n] = fn
             if method:
-                METHODS[n] = fn
+                METHODS[n] = method_fn
         if inplace:
             iname = inplace if isinstance(inplace, str) else (names or (fn.__name__,))[0] + "_"
-            METHODS[iname] = _make_inplace(fn, iname)
+            METHODS[iname] = _make_inplace(method_fn, iname)
         return fn
     return deco
 

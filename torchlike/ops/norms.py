@@ -108,16 +108,12 @@ _FRO_KERNELS: dict = {}
 
 @public()
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    if p == "fro" and dim is None and not keepdim and dtype is None and out is None and \
-            isinstance(input, Tensor):  # the common case: the kernel found by dtype alone
+    if p == "fro" and dim is None and not keepdim and dtype is None and isinstance(
+            input, Tensor):  # the common case: the kernel found by dtype alone
         k = _FRO_KERNELS.get(input._data.dtype)
         if k is None:
             k = _FRO_KERNELS[input._data.dtype] = resolve(_vnorm, (input,), _FRO)[0]
         return execute(_vnorm, k, (input,))
-    return _norm_general(input, p, dim, keepdim, out=out, dtype=dtype)
-
-
-def _norm_general(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if isinstance(dim, int):
         dim = (dim,)
     if p is None or p == "fro":
@@ -128,7 +124,3 @@ def _norm_general(input, p="fro", dim=None, keepdim=False, out=None, dtype=None)
         from .. import linalg
         return linalg.matrix_norm(input, p, dim or (-2, -1), keepdim, dtype=dtype)
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
-
-
-_norm_general.__name__ = "norm"  # torch's name in out='s errors
-_norm_general = outable(_norm_general)
