@@ -563,13 +563,35 @@ def test_seeded_draws_match_torch(case):
             exec(SEEDED[case], {"L": L, "obs": obs})
         return [repr(o) if not isinstance(o, (L.Tensor, L.nn.Parameter)) else
                 (repr(o.detach()), o.detach().tolist()) for o in obs]
-    got, want = run(torchlike), run(torch)
-    for g, w in zip(got, want):
-        if isinstance(w, tuple):
-            assert g[0] == w[0]  # what a user sees
-            # bit for bit, except torch's float log/sin/cos (last bit) in the >= 16 path
-            np.testing.assert_allclose(np.asarray(g[1], np.float64), np.asarray(w[1], np.float64),
-                                       rtol=2e-6, atol=1e-6)
-        else:
-            assert g == w
-    assert len(got) == len(want)
+    assert run(torchlike) == run(torch)  # bit for bit: reprs and every value
+
+
+NORMAL_FILL = {  # torch's >= 16-element normal path: Box-Muller over 16 uniforms at a time
+    "randn_16": "L.randn(16)",
+    "randn_17": "L.randn(17)",
+    "randn_100": "L.randn(100)",
+    "randn_1000x100": "L.randn(1000, 100)",
+    "normal_mean_std": "L.empty(999, 7).normal_(0.3, 2.7)",
+    "normal_tiny_std": "L.empty(4099).normal_(-1e3, 1e-3)",
+    "normal_float64_mean_std": "L.empty(1001, dtype=L.float64).normal_(0.1, 3.7)",
+    "randn_float16": "L.randn(1000, 33, dtype=L.float16)",
+    "randn_bfloat16": "L.randn(1000, 33, dtype=L.bfloat16)",
+    "normal_bfloat16_mean_std": "L.empty(517, dtype=L.bfloat16).normal_(5.0, 0.25)",
+    "init_normal": "L.nn.init.normal_(L.empty(256, 129), 0.5, 0.02)",
+    "init_kaiming_normal": "L.nn.init.kaiming_normal_(L.empty(256, 129))",
+    "init_trunc_normal": "L.nn.init.trunc_normal_(L.empty(256, 129), std=0.02)",
+}
+
+
+@pytest.mark.parametrize("seed", [0, 20240607])
+@pytest.mark.parametrize("case", list(NORMAL_FILL))
+def test_normal_fill_bit_for_bit(case, seed):
+    def run(L):
+        L.manual_seed(seed)
+        with L.no_grad():
+            x = eval(NORMAL_FILL[case], {"L": L})
+        return str(x.dtype), np.asarray(x.double().numpy())  # half/bfloat16 -> double: exact
+    (got_dtype, got), (want_dtype, want) = run(torchlike), run(torch)
+    assert got_dtype == want_dtype
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))

@@ -7,8 +7,10 @@ use most follow torch's CPU kernels draw for draw, so seeded programs print torc
   one 32- or 64-bit draw, scaled in double;
 - normal (randn, normal_): under 16 elements (or not contiguous) Box-Muller in double with the
   second value cached in the generator; from 16 elements torch's 16-wide Box-Muller over a
-  buffer of uniforms (there torch calls the C library's float log/sin/cos, which numpy does not
-  reproduce bit for bit: about a third of float32 values differ in the last bit);
+  buffer of uniforms, ending in an fma: for double with the C library's log/cos/sin, for float
+  (and half, bfloat16) as the x86 AVX2 kernel computes it, which AVX512 CPUs run too: Cephes'
+  log/sincos of avx_mathfun.h with gcc's fmas. torch built for other CPUs (arm64, x86 without
+  AVX2) calls the C library's float log/cos/sin there instead: last bits differ from those;
 - integers (randint, random_): a 32-bit draw (64-bit from 2**28 up) modulo the range;
 - randperm: torch's swap loop over 32-bit draws;
 - bernoulli (and so dropout's masks): a double uniform below p (for a tensor of p, one of
@@ -121,15 +123,14 @@ class Generator:
 
     def _normal_fill(self, n, dtype, mean, std) -> np.ndarray:
         double = dtype == np.float64
-        op = np.float64 if double else np.float32  # torch's opmath type
+        full = n - n % 16
         # float and double draw a uniform per element first; half and bfloat16 per whole chunk
-        data = self._unit(n if dtype in (np.float32, np.float64) else n - n % 16, double)
-        data = np.concatenate([data, np.zeros(n - len(data))]).astype(op)
-        for i in range(0, n - 15, 16):
-            data[i:i + 16] = _box_muller16(data[i:i + 16], op, mean, std)
+        data = self._unit(n if dtype in (np.float32, np.float64) else full, double)
+        out = np.empty(n, dtype)
+        out[:full] = _box_muller16(data[:full].reshape(-1, 16), double, mean, std).ravel()
         if n % 16:  # torch redraws the last 16 values
-            data[n - 16:] = _box_muller16(self._unit(16, double).astype(op), op, mean, std)
-        return data.astype(dtype)
+            out[n - 16:] = _box_muller16(self._unit(16, double).reshape(1, 16), double, mean, std)
+        return out
 
     def bernoulli(self, shape, p) -> np.ndarray:
         """bernoulli_(p) for a number p (dropout's mask too): a double uniform below p."""
@@ -162,21 +163,125 @@ class Generator:
         return np.asarray(perm, np.int64)
 
 
-def _box_muller16(data, op, mean, std):
-    """torch's NormalFill16 on 16 uniforms: pairs (j, j + 8) become two normal values."""
-    u1, u2 = op(1) - data[:8], data[8:]
-    if op is np.float64:
-        radius = np.sqrt(-2.0 * np.log(u1))
-        theta = 2.0 * math.pi * u2
-        return np.concatenate([radius * np.cos(theta) * std + mean,
-                               radius * np.sin(theta) * std + mean])
-    f = np.float32  # float math, each step rounded to float (log/sin/cos: correctly rounded)
-    radius = np.sqrt(f(-2) * np.log(u1.astype(np.float64)).astype(f))
-    theta = (2.0 * math.pi * u2.astype(np.float64)).astype(f).astype(np.float64)
-    a = radius * np.cos(theta).astype(f)
-    b = radius * np.sin(theta).astype(f)
-    return np.concatenate([(a.astype(np.float64) * f(std) + f(mean)).astype(f),
-                           (b.astype(np.float64) * f(std) + f(mean)).astype(f)])
+def _box_muller16(data, double, mean, std):
+    """torch's NormalFill16 on rows of 16 uniforms: pairs (j, j + 8) become two normal values."""
+    if double:  # the scalar kernel: the C library's log/cos/sin, which math calls (numpy's
+        # own log differs in the last bit now and then)
+        radius = np.sqrt(-2.0 * _libm(math.log, 1.0 - data[:, :8]))
+        theta = 2.0 * math.pi * data[:, 8:]
+        return np.concatenate([_fma64(radius * _libm(math.cos, theta), std, mean),
+                               _fma64(radius * _libm(math.sin, theta), std, mean)], axis=1)
+    # float: the AVX2 kernel (AVX512 CPUs run it too) with avx_mathfun's log256_ps/sincos256_ps
+    f = np.float32
+    data = data.astype(f)
+    radius = np.sqrt(f(-2) * _log256(f(1) - data[:, :8]))
+    sin, cos = _sincos256(f(2 * math.pi) * data[:, 8:])
+    mean, std = f(mean), f(std)
+    return np.concatenate([_fma32(radius * cos, std, mean), _fma32(radius * sin, std, mean)],
+                          axis=1)
+
+
+def _libm(fn, x):
+    """fn (one of math's, i.e. the C library's) on each element of a double array."""
+    return np.fromiter(map(fn, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
+
+
+# avx_mathfun.h (Cephes' logf/sinf/cosf, 8 floats at a time) as torch's AVX2 kernel runs it:
+# gcc contracts each product that feeds an addition into an fma, which _fma32 reproduces.
+_SQRTHF = np.float32(0.707106781186547524)
+_LOG_P = np.array([7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
+                   1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
+                   3.3333331174E-1], np.float32)
+_LOG_Q1, _LOG_Q2 = np.float32(-2.12194440e-4), np.float32(0.693359375)
+_DP = np.array([-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8], np.float32)
+_SINCOF = np.array([-1.9515295891E-4, 8.3321608736E-3, -1.6666654611E-1], np.float32)
+_COSCOF = np.array([2.443315711809948E-005, -1.388731625493765E-003, 4.166664568298827E-002],
+                   np.float32)
+_FOPI = np.float32(1.27323954473516)  # 4 / pi
+
+
+def _log256(x):
+    """log256_ps: log of positive floats."""
+    f = np.float32
+    bits = np.maximum(x, np.float32(2.0 ** -126)).view(np.uint32)  # denormals cut off
+    e = ((bits >> 23).astype(np.int32) - 127).astype(f) + f(1)
+    x = ((bits & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(f)  # mantissa in [.5, 1)
+    small = x < _SQRTHF  # then e -= 1, x = 2x - 1, else x = x - 1
+    e = e - small.astype(f)
+    x = (x - f(1)) + np.where(small, x, f(0))
+    z = x * x
+    y = np.full_like(x, _LOG_P[0])
+    for p in _LOG_P[1:]:
+        y = _fma32(y, x, p)
+    y = _fma32(y * x, z, e * _LOG_Q1)
+    y = y - z * f(0.5)
+    return (x + y) + e * _LOG_Q2  # e * q2 is exact: no fma to mind
+
+
+def _sincos256(x):
+    """sincos256_ps: (sin, cos) of floats."""
+    f = np.float32
+    ax = np.abs(x)
+    j = (ax * _FOPI).astype(np.int32)
+    j = (j + 1) & ~1  # the octant, made even
+    y = j.astype(f)
+    for dp in _DP:  # x - j * pi / 4 in three steps
+        ax = _fma32(y, dp, ax)
+    z = ax * ax
+    cos = _fma32(_fma32(np.full_like(z, _COSCOF[0]), z, _COSCOF[1]), z, _COSCOF[2])
+    cos = _fma32(cos * z, z, -(z * f(0.5))) + f(1)
+    sin = _fma32(_fma32(np.full_like(z, _SINCOF[0]), z, _SINCOF[1]), z, _SINCOF[2])
+    sin = _fma32(sin * z, ax, ax)
+    swap = (j & 2) != 0
+    sin, cos = np.where(swap, cos, sin), np.where(swap, sin, cos)
+    sin = np.where((x < 0) ^ ((j & 4) != 0), -sin, sin)
+    cos = np.where((~(j - 2) & 4) != 0, -cos, cos)
+    return sin, cos
+
+
+def _two_sum(a, b):
+    """a + b and its rounding error, exactly."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _round_odd(s, err):
+    """s + err (s = its nearest double) rounded to odd: the neighbour with an odd last bit."""
+    bits = s.view(np.int64)
+    nudge = (err != 0) & ((bits & 1) == 0)
+    return np.where(nudge, (bits + np.where((err > 0) == (s > 0), 1, -1)).view(np.float64), s)
+
+
+def _fma32(a, b, c):
+    """fmaf on float arrays: the product is exact in double and so is rounding the sum to float,
+    but where the double sum is a midpoint of two floats (or below their normal range): there
+    the sum is rounded to odd in double first."""
+    p = a.astype(np.float64) * np.asarray(b, np.float64)
+    c = np.broadcast_to(np.asarray(c, np.float64), p.shape)
+    s = p + c
+    hard = ((s.view(np.int64) & 0x1FFFFFFF) == 0x10000000) | (np.abs(s) < 2.0 ** -126)
+    if hard.any():
+        s[hard] = _round_odd(*_two_sum(p[hard], c[hard]))
+    with np.errstate(over="ignore"):
+        return s.astype(np.float32)
+
+
+def _fma64(a, b, c):
+    """fma on double arrays (Boldo and Melquiond's emulation: exact product and sums, the low
+    part rounded to odd)."""
+    if b == 1:
+        return a + c
+    split = 134217729.0 * a  # Veltkamp: a = ah + al with 26-bit halves (b is a number)
+    ah = split - (split - a)
+    al = a - ah
+    bh = 134217729.0 * b - (134217729.0 * b - b)
+    bl = b - bh
+    uh = a * b
+    ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl
+    th, tl = _two_sum(np.float64(c), uh)
+    out = th + _round_odd(*_two_sum(tl, ul))
+    return np.where(np.isfinite(out), out, a * b + c)  # overflowing splits: plain a * b + c
 
 
 default_generator = Generator()
