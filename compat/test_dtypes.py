@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+
 import pytest
 import torch
 
@@ -155,9 +157,74 @@ def test_operator_fast_paths_match_torch(sym, name):
     assert run(torchlike) == run(torch)
 
 
-@pytest.mark.xfail(strict=True, reason="XLA's complex division by a real -0.0 gives -inf where "
-                   "torch gives inf")
 def test_complex_division_by_negative_zero():
     def run(L):
         return repr(L.tensor([2 + 0j, 1 + 0j]) / -0.0)
+    assert run(torchlike) == run(torch)
+
+
+def _bits(t):
+    """A tensor's values as raw bytes (bitwise comparison; nan == nan)."""
+    if t.dtype in (torch.bfloat16, torchlike.bfloat16):
+        t = t.float()
+    return t.detach().numpy().tobytes()
+
+
+def _operands(L, dtype, seed=1):
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal((64, 32)) * 10, rng.standard_normal(32)
+    if dtype.startswith("complex"):
+        x = x + 1j * rng.standard_normal((64, 32))
+        y = y + 1j * rng.standard_normal(32)
+    return [L.tensor(v).to(getattr(L, dtype)) for v in (x, y)]
+
+
+DIVISIONS = {
+    "tensor/number": lambda L, x, y: x / 3.7,
+    "tensor/broadcast": lambda L, x, y: x / y,
+    "tensor/0-d": lambda L, x, y: x / y[3],
+    "tensor/tensor": lambda L, x, y: x / (x + 1),
+    "number/tensor": lambda L, x, y: 3.7 / x,
+    "reciprocal": lambda L, x, y: x.reciprocal(),
+    "floor": lambda L, x, y: L.div(x, y, rounding_mode="floor"),
+    "trunc": lambda L, x, y: L.div(x, 3.7, rounding_mode="trunc"),
+    "div_": lambda L, x, y: x.clone().div_(y),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64", "complex64",
+                                   "complex128"])
+@pytest.mark.parametrize("form", list(DIVISIONS))
+def test_division_matches_torch_bit_for_bit(form, dtype):
+    # XLA rewrites x / broadcast(y) as x * (1 / y); torch's CPU kernels divide
+    if dtype.startswith("complex") and form in ("floor", "trunc"):
+        pytest.skip("torch has no rounding division of complex tensors")
+    got, want = (DIVISIONS[form](L, *_operands(L, dtype)) for L in (torchlike, torch))
+    assert repr(got.dtype) == repr(want.dtype)
+    assert _bits(got) == _bits(want)
+
+
+REDUCED = {  # torch's float16/bfloat16 kernels compute in float, the numbers at full precision
+    "mul": lambda L, x, y: x * 3.7,
+    "mul_": lambda L, x, y: x.clone().mul_(1.0031),
+    "div": lambda L, x, y: x / 3.7,
+    "lerp": lambda L, x, y: x.lerp(y, 0.3),
+    "addcmul": lambda L, x, y: x.addcmul(y, y, value=0.3),
+    "addcdiv": lambda L, x, y: x.addcdiv(y, y.abs() + 1, value=0.3),
+    "leaky_relu": lambda L, x, y: L.nn.functional.leaky_relu(x, 0.3),
+    "elu": lambda L, x, y: L.nn.functional.elu(x, 0.3),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("form", list(REDUCED))
+def test_reduced_precision_ops_with_numbers_match_torch(form, dtype):
+    got, want = (REDUCED[form](L, *_operands(L, dtype)) for L in (torchlike, torch))
+    assert _bits(got) == _bits(want)
+
+
+def test_addcdiv_rounds_as_torch():
+    def run(L):
+        x, y = _operands(L, "float32")
+        return _bits(x.addcdiv(y, y.abs() + 1, value=0.3))
     assert run(torchlike) == run(torch)

@@ -23,9 +23,11 @@ OPS: dict[str, "Op"] = {}
 class Op:
     """One table entry."""
 
-    __slots__ = ("name", "body", "grad_fn", "rule", "promote", "nout", "saves", "edges", "view")
+    __slots__ = ("name", "body", "grad_fn", "rule", "promote", "nout", "saves", "edges", "view",
+                 "opmath")
 
-    def __init__(self, name, body, grad_fn, rule, promote, nout, saves, edges, view=False):
+    def __init__(self, name, body, grad_fn, rule, promote, nout, saves, edges, view=False,
+                 opmath=False):
         self.name = name
         self.body = body
         self.grad_fn = grad_fn    # str, callable(statics, pattern) -> str, or None
@@ -42,20 +44,33 @@ class Op:
         #                           (index, mask and target operands are not among them)
         #                           callable(pattern): one of the above per operand pattern
         self.view = view          # the result is a view of operand 0 in torch (shares storage)
+        self.opmath = opmath      # Python numbers stay float32 for float16/bfloat16 tensors
+        #                           (torch's kernel reads them at full float precision)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
 
 def op(name: str, grad_fn=None, dtypes="promote", promote=None, nout=1, saves=True,
-       edges="tensors", view=False):
+       edges="tensors", view=False, opmath=False):
     """Register the decorated jax body as op `name`; returns the Op."""
     rule = _RULES[dtypes] if isinstance(dtypes, str) else dtypes
 
     def deco(body):
-        entry = OPS[name] = Op(name, body, grad_fn, rule, promote, nout, saves, edges, view)
+        entry = OPS[name] = Op(name, body, grad_fn, rule, promote, nout, saves, edges, view,
+                               opmath)
         return entry
     return deco
+
+
+def in_float(body):
+    """body computed in float32 for float16/bfloat16 operands, rounded once at the end (as
+    torch's reduced-precision kernels do)."""
+    def f(*xs):
+        if xs[0].dtype in (jnp.float16, jnp.bfloat16):
+            return body(*[x.astype(jnp.float32) for x in xs]).astype(xs[0].dtype)
+        return body(*xs)
+    return f
 
 
 # ---- dtype rules -------------------------------------------------------------------------
@@ -230,6 +245,8 @@ def _build(op, pattern, statics, compute, result):
         elif ch != "n":
             # Python numbers: to the computation dtype (torch's wrapped-number rule).
             target = compute if compute is not None else _SCALAR_DEFAULT[ch]()
+            if op.opmath and target in (D.float16, D.bfloat16):
+                target = D.float32
             casts.append((i, target.np))
     out_np = result.np if (result is not None and op.nout == 1) else None
 

@@ -13,7 +13,7 @@ from jax import lax
 from .. import _dtype as D
 from .._tensor import _SHORT, _wrap_dim
 from ._bind import public
-from ._registry import op, run
+from ._registry import in_float, op, run
 
 _HI = lax.Precision.HIGHEST
 
@@ -88,14 +88,14 @@ bilinear_op = op("bilinear", lambda s, p: "AddBackward0" if p[3] == "t" else "Vi
 
 
 # ---- activations -------------------------------------------------------------------------
-def _act(name, grad_fn, body):
-    return op(name, grad_fn, **_IN)(body)
+def _act(name, grad_fn, body, opmath=False):
+    return op(name, grad_fn, opmath=opmath, **_IN)(body)
 
 
 leaky_relu_op = _act("leaky_relu", "LeakyReluBackward0",
-                     lambda a, slope: jnp.where(a > 0, a, a * slope))
-elu_op = _act("elu", "EluBackward0", lambda a, alpha, scale, iscale: jnp.where(
-    a > 0, a * scale, jnp.expm1(jnp.minimum(a, 0) * iscale) * (alpha * scale)))
+                     in_float(lambda a, slope: jnp.where(a > 0, a, a * slope)), True)
+elu_op = _act("elu", "EluBackward0", in_float(lambda a, alpha, scale, iscale: jnp.where(
+    a > 0, a * scale, jnp.expm1(jnp.minimum(a, 0) * iscale) * (alpha * scale))), True)
 celu_op = _act("celu", "CeluBackward0", lambda a, alpha: jnp.where(
     a > 0, a, jnp.expm1(jnp.minimum(a, 0) / alpha) * alpha))
 hardtanh_op = _act("hardtanh", "HardtanhBackward0", lambda a, lo, hi: jnp.where(

@@ -15,8 +15,8 @@ from .. import _dtype as D
 from .._tensor import _SHORT
 from ._bind import public
 from ._registry import inplace as _inplace
-from ._registry import op, promoted, run
-from .compare import _NUM, _i, _t, check_other, no_derivative, not_impl, outable
+from ._registry import in_float, op, promoted, run
+from .compare import _CTYPE, _NUM, _i, _t, check_other, no_derivative, not_impl, outable
 
 
 def _inexact(a) -> bool:
@@ -26,16 +26,17 @@ def _inexact(a) -> bool:
 # ---- add / sub / mul ---------------------------------------------------------------------
 _add = op("add", "AddBackward0", edges=2, saves=False)(lambda a, b: a + b)
 _add_alpha = op("add_alpha", "AddBackward0", edges=2, saves=False, promote=(0, 1))(
-    lambda a, b, s: a + s * b)
+    in_float(lambda a, b, s: a + s * b))
 _sub = op("sub", "SubBackward0", edges=2, saves=False)(lambda a, b: a - b)
 _sub_alpha = op("sub_alpha", "SubBackward0", edges=2, saves=False, promote=(0, 1))(
-    lambda a, b, s: a - s * b)
+    in_float(lambda a, b, s: a - s * b))
 _rsub = op("rsub", lambda s, p: "RsubBackward0" if p[1] == "t" else "RsubBackward1",
            saves=False)(lambda a, b: b - a)
 _rsub_alpha = op("rsub_alpha", lambda s, p: "RsubBackward0" if p[1] == "t" else
-                 "RsubBackward1", saves=False, promote=(0, 1))(lambda a, b, s: b - s * a)
+                 "RsubBackward1", saves=False, promote=(0, 1))(
+                     in_float(lambda a, b, s: b - s * a))
 # torch saves each factor only for the other's gradient (so `y * 2` saves no tensor)
-_mul = op("mul", "MulBackward0", edges=2, saves=lambda diff: [1 - i for i in diff])(
+_mul = op("mul", "MulBackward0", edges=2, opmath=True, saves=lambda diff: [1 - i for i in diff])(
     lambda a, b: a * b)
 
 
@@ -122,15 +123,47 @@ public("multiply", inplace=True)(mul)
 
 
 # ---- division ----------------------------------------------------------------------------
+def _complex_div(a, b):
+    """torch's (and numpy's) complex quotient: Smith's algorithm, scaled by the larger of the
+    divisor's parts; 0 / 0 divides each part by zero. torch's compiler fuses each `p + q * r`
+    into one rounding: so does XLA's, as long as every product has a single use (so each
+    branch computes its own)."""
+    a = jnp.broadcast_to(a, b.shape)
+    x, y, c, d = a.real, a.imag, b.real, b.imag
+    rat = d / c
+    scl = 1 / (c + d * rat)
+    wide = ((x + y * rat) * scl, (y - x * rat) * scl)
+    rat = c / d
+    scl = 1 / (d + c * rat)
+    narrow = ((x * rat + y) * scl, (y * rat - x) * scl)
+    ac, ad = jnp.abs(c), jnp.abs(d)
+    zero = (ac == 0) & (ad == 0)
+    re = jnp.where(zero, x / ac, jnp.where(ac >= ad, wide[0], narrow[0]))
+    im = jnp.where(zero, y / ad, jnp.where(ac >= ad, wide[1], narrow[1]))
+    return lax.complex(re, im)
+
+
+def quotient(a, b):
+    """a / b as torch's CPU kernels compute it: a correctly rounded quotient. (XLA rewrites a
+    division by a broadcast as a product with the reciprocal, which is 1 ulp off in about half
+    the cases: the broadcast divisor is materialised behind a barrier instead.) Half and
+    bfloat16 divided by a number divide in float (the number is a float32 here)."""
+    shape = jnp.broadcast_shapes(a.shape, b.shape)
+    if b.shape != shape:
+        b = lax.optimization_barrier(jnp.broadcast_to(b, shape))
+    return _complex_div(a, b) if jnp.iscomplexobj(a) else a / b
+
+
 def _floor_div_float(a, b):
     # torch's div_floor for floating types (python-style floor division, IEEE on b == 0)
     mod = jnp.fmod(a, b)
-    div = (a - mod) / b
+    div = quotient(a - mod, b)
     div = jnp.where((mod != 0) & ((b < 0) != (mod < 0)), div - 1, div)
     fl = jnp.floor(div)
     fl = jnp.where(div - fl > 0.5, fl + 1, fl)
-    fl = jnp.where(div == 0, jnp.copysign(jnp.zeros_like(div), a / b), fl)
-    return jnp.where(b == 0, a / b, fl)
+    q = quotient(a, b)
+    fl = jnp.where(div == 0, jnp.copysign(jnp.zeros_like(div), q), fl)
+    return jnp.where(b == 0, q, fl)
 
 
 def _floor_div(a, b):
@@ -138,21 +171,21 @@ def _floor_div(a, b):
 
 
 def _trunc_div(a, b):
-    return jnp.trunc(a / b) if _inexact(a) else lax.div(*jnp.broadcast_arrays(a, b))
+    return jnp.trunc(quotient(a, b)) if _inexact(a) else lax.div(*jnp.broadcast_arrays(a, b))
 
 
 # torch saves the divisor, and the dividend only for the divisor's gradient
-_div = op("div", "DivBackward0", dtypes="float", edges=2,
-          saves=lambda diff: (1, 0) if 1 in diff else (1,))(lambda a, b: a / b)
+_div = op("div", "DivBackward0", dtypes="float", edges=2, opmath=True,
+          saves=lambda diff: (1, 0) if 1 in diff else (1,))(quotient)
 # DivBackward2's gradient is zero everywhere: stop_gradient gives exactly that.
-_div_trunc = op("div_trunc", "DivBackward2", edges=2)(
+_div_trunc = op("div_trunc", "DivBackward2", edges=2, opmath=True)(
     lambda a, b: lax.stop_gradient(_trunc_div(a, b)))
-_div_floor = op("div_floor", "DivBackward2", edges=2)(
+_div_floor = op("div_floor", "DivBackward2", edges=2, opmath=True)(
     lambda a, b: lax.stop_gradient(_floor_div(a, b)))
-_floor_divide = op("floor_divide", "NotImplemented", edges=2)(
+_floor_divide = op("floor_divide", "NotImplemented", edges=2, opmath=True)(
     no_derivative(_floor_div, "floor_divide"))
 _reciprocal = op("reciprocal", "ReciprocalBackward0", dtypes="float", saves="out")(
-    lambda a: 1 / a)
+    lambda a: quotient(jnp.ones_like(a), a))
 
 
 def int_zero_check(input, other, kernel) -> None:
@@ -375,13 +408,8 @@ def _lerp_body(a, b, w):
     return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
 
 
-_lerp = op("lerp", "LerpBackward0", promote=(0, 1))(_lerp_body)
-_lerp_t = op("lerp_tensor", "LerpBackward1")(_lerp_body)
-
-_CTYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
-          "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
-          "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-          "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+_lerp = op("lerp", "LerpBackward0", promote=(0, 1), opmath=True)(in_float(_lerp_body))
+_lerp_t = op("lerp_tensor", "LerpBackward1")(in_float(_lerp_body))
 
 
 @public(inplace=True)
@@ -401,10 +429,10 @@ def lerp(input, end, weight, *, out=None):
     return run(_lerp_t if _t(weight) else _lerp, (input, end, weight))
 
 
-_addcmul = op("addcmul", "AddcmulBackward0", promote=(0, 1, 2))(
+_addcmul = op("addcmul", "AddcmulBackward0", promote=(0, 1, 2), opmath=True)(
     lambda a, t1, t2, v: a + v * t1 * t2)
-_addcdiv = op("addcdiv", "AddcdivBackward0", promote=(0, 1, 2))(
-    lambda a, t1, t2, v: a + v * (t1 / t2))
+_addcdiv = op("addcdiv", "AddcdivBackward0", promote=(0, 1, 2), opmath=True)(
+    in_float(lambda a, t1, t2, v: a + quotient(v * t1, t2)))  # torch's order of rounding
 
 
 @public(inplace=True)
