@@ -358,3 +358,73 @@ def test_out_argument(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # torch warns on resizing non-empty out
         assert run(torchlike) == run(torch)
+
+
+OUT_DTYPE = {  # float32 inputs, a float64 out: torch casts into it, or refuses with its message
+    "matmul": lambda L, a, o: L.matmul(a, a, out=o),
+    "mm": lambda L, a, o: L.mm(a, a, out=o),
+    "bmm": lambda L, a, o: L.bmm(a[None], a[None], out=o),
+    "mv": lambda L, a, o: L.mv(a, a[0], out=o),
+    "dot": lambda L, a, o: L.dot(a[0], a[0], out=o),
+    "addmm": lambda L, a, o: L.addmm(a, a, a, out=o),
+    "addbmm": lambda L, a, o: L.addbmm(a, a[None], a[None], out=o),
+    "tril": lambda L, a, o: L.tril(a, out=o),
+    "gather": lambda L, a, o: L.gather(a, 1, L.tensor([[0], [1], [1]]), out=o),
+    "index_select": lambda L, a, o: L.index_select(a, 0, L.tensor([1, 0]), out=o),
+    "amax": lambda L, a, o: L.amax(a, 1, out=o),
+    "tensordot": lambda L, a, o: L.tensordot(a, a, 1, out=o),
+    "clamp": lambda L, a, o: L.clamp(a, 0, 1, out=o),
+    "where": lambda L, a, o: L.where(a > 0, a, a, out=o),
+    "take": lambda L, a, o: L.take(a, L.tensor([0, 2]), out=o),
+    "masked_select": lambda L, a, o: L.masked_select(a, a > 0, out=o),
+    "quantile": lambda L, a, o: L.quantile(a, 0.5, 1, out=o),
+    "linalg.inv": lambda L, a, o: L.linalg.inv(a + 3 * L.eye(3), out=o),
+    "linalg.det": lambda L, a, o: L.linalg.det(a, out=o),
+    "linalg.norm": lambda L, a, o: L.linalg.norm(a, out=o),
+    "linalg.matrix_norm": lambda L, a, o: L.linalg.matrix_norm(a, out=o),
+    "linalg.vecdot": lambda L, a, o: L.linalg.vecdot(a, a, out=o),
+    "linalg.multi_dot": lambda L, a, o: L.linalg.multi_dot([a, a], out=o),
+    "linalg.pinv": lambda L, a, o: L.linalg.pinv(a + 3 * L.eye(3), out=o),
+    "cat": lambda L, a, o: L.cat([a, a], out=o),
+    "sum": lambda L, a, o: L.sum(a, 1, out=o),
+    "exp": lambda L, a, o: L.exp(a, out=o),
+    "normalize": lambda L, a, o: L.nn.functional.normalize(a, out=o),
+}
+
+
+@pytest.mark.parametrize("case", list(OUT_DTYPE))
+def test_out_of_another_dtype(case):
+    def run(L):
+        a = L.tensor(np.arange(9.0, dtype=np.float32).reshape(3, 3) / 7 - 0.5)
+        o = L.empty(0, dtype=L.float64)
+        try:
+            r = OUT_DTYPE[case](L, a, o)
+        except RuntimeError as e:
+            return str(e)
+        return r is o, repr(o)
+    assert run(torchlike) == run(torch)
+
+
+FACTORY_OUT = {  # a factory's out= decides the dtype; nothing is silently ignored
+    "zeros": lambda L, o: L.zeros(3, out=o),
+    "ones_2d": lambda L, o: L.ones(2, 2, out=o),
+    "full": lambda L, o: L.full((2,), 1.5, out=o),
+    "arange": lambda L, o: L.arange(5, out=o),
+    "linspace": lambda L, o: L.linspace(0, 1, 3, out=o),
+    "eye": lambda L, o: L.eye(2, out=o),
+    "randperm": lambda L, o: (L.manual_seed(0), L.randperm(4, out=o))[1],
+    "dtype_clash": lambda L, o: L.zeros(3, out=o, dtype=L.float64),
+}
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32"])
+@pytest.mark.parametrize("case", list(FACTORY_OUT))
+def test_factory_out(case, dtype):
+    def run(L):
+        o = L.empty(5, dtype=getattr(L, dtype))
+        try:
+            r = FACTORY_OUT[case](L, o)
+        except RuntimeError as e:
+            return str(e)
+        return r is o, repr(o)
+    assert run(torchlike) == run(torch)

@@ -6,6 +6,7 @@ compile per new shape (a jitted fill would compile once per shape).
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import warnings
 
@@ -235,18 +236,38 @@ def _need_size(name, size):
         raise TypeError(f"{name}() missing 1 required positional arguments: \"size\"")
 
 
+def _factory_out(fn):
+    """torch's out= for a factory: the values are made in out's dtype (a `dtype=` must be it)
+    and land in out (resized, silently), which is returned."""
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        dtype = kwargs.get("dtype")
+        if dtype is not None and D.to_dtype(dtype) is not out.dtype:
+            raise RuntimeError(f"dtype {_SHORT[D.to_dtype(dtype).name]} does not match dtype of "
+                               f"out parameter ({_SHORT[out.dtype.name]})")
+        kwargs["dtype"] = out.dtype
+        out._set_data(fn(*args, **kwargs)._data)
+        return out
+    return wrapper
+
+
+@_factory_out
 def zeros(*size, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False) -> Tensor:
     _need_size("zeros", size)
     return _filled("zeros", size, 0, dtype, device, requires_grad)
 
 
+@_factory_out
 def ones(*size, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False) -> Tensor:
     _need_size("ones", size)
     return _filled("ones", size, 1, dtype, device, requires_grad)
 
 
+@_factory_out
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad: bool = False,
           memory_format=None, pin_memory=False) -> Tensor:
     _need_size("empty", size)
@@ -265,6 +286,7 @@ def _fill_dtype(value) -> D.dtype:
     return D.scalar_dtype(complex(value))
 
 
+@_factory_out
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False) -> Tensor:
     if not isinstance(size, (tuple, list, Size)):
@@ -308,6 +330,7 @@ def _num(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+@_factory_out
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad: bool = False) -> Tensor:
     start, end, step = _num(start), _num(end), _num(step)
@@ -335,6 +358,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     return _place(values.astype(dt.np), device, requires_grad)
 
 
+@_factory_out
 def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
           requires_grad=False):
     warnings.warn("torch.range is deprecated and will be removed in a future release because "
@@ -367,6 +391,7 @@ def _linspace_values(start, end, steps, dt) -> np.ndarray:
     return np.where(i < half, up, down).astype(narrow)
 
 
+@_factory_out
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
@@ -379,6 +404,7 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
     return _place(vals.astype(dt.np), device, requires_grad)
 
 
+@_factory_out
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None,
              layout=None, device=None, requires_grad: bool = False) -> Tensor:
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
@@ -391,6 +417,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None
     return _place(vals.astype(dt.np), device, requires_grad)
 
 
+@_factory_out
 def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad: bool = False) -> Tensor:
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
@@ -409,6 +436,7 @@ def _random_dtype(dtype, kernel):
     return dt
 
 
+@_factory_out
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory=False) -> Tensor:
     dt = _random_dtype(dtype, "check_uniform_bounds")
@@ -416,6 +444,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _place(rng(generator).uniform(shape, dt.np), device, requires_grad)
 
 
+@_factory_out
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory=False) -> Tensor:
     dt = _random_dtype(dtype, "normal_kernel_cpu")
@@ -423,6 +452,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _place(rng(generator).normal(shape, dt.np), device, requires_grad)
 
 
+@_factory_out
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad: bool = False) -> Tensor:
     if size is None:  # randint(high, size)
@@ -440,6 +470,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
                   requires_grad)
 
 
+@_factory_out
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False, pin_memory=False) -> Tensor:
     if n < 0:

@@ -1,8 +1,10 @@
 """torch.linalg: norms, decompositions, solvers and products (bodies live in ops/)."""
 from __future__ import annotations
 
+import inspect
 import math
 
+from .ops.compare import outable
 from .ops.decomp import LinAlgError as LinAlgError
 from .ops.decomp import cholesky as cholesky
 from .ops.decomp import cholesky_ex as cholesky_ex
@@ -112,3 +114,15 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, out=None, dtype=No
     if not keepdim and d0 < d1:
         d1 -= 1
     return extreme(vector_norm(A, 1, d0, keepdim, dtype=dtype), d1)
+
+
+def _with_out(namespace: dict) -> None:
+    """The functions above that take `out=` get torch's out= semantics (compare.outable)."""
+    for name, fn in list(namespace.items()):
+        if (callable(fn) and not name.startswith("_") and not isinstance(fn, type)
+                and not hasattr(fn, "__wrapped__")
+                and "out" in inspect.signature(fn).parameters):
+            namespace[name] = outable(fn)
+
+
+_with_out(globals())

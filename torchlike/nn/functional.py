@@ -15,6 +15,7 @@ from .._tensor import _wrap, _wrap_dim
 from ..autograd import grad_mode
 from ..ops import nn as K
 from ..ops import pointwise as _P
+from ..ops.compare import outable as _outable
 from ..ops._registry import inplace as _inplace
 from ..ops._registry import op as _op
 from ..ops._registry import run
@@ -329,6 +330,7 @@ def pad(input, pad, mode="constant", value=None):
 
 
 # ---- distances ---------------------------------------------------------------------------
+@_outable
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return run(K.normalize_op, (input, eps), (("p", float(p)),
                                               ("dim", _wrap_dim(dim, input.ndim))))

@@ -59,6 +59,8 @@ def no_derivative(fn, name, message=None, error=RuntimeError):
 def outable(fn):
     """Support torch's `out=`: the result is written into `out` (cast, resized), which is
     returned; as in torch, not while autograd records (an input requiring grad)."""
+    name = ("linalg." if fn.__module__ == "torchlike.linalg" else "") + fn.__name__
+
     @functools.wraps(fn)
     def wrapper(*args, out=None, **kwargs):
         if out is None:
@@ -72,17 +74,62 @@ def outable(fn):
         if isinstance(result, tuple):
             outs = tuple(out)
             for r, o in zip(result, outs):
-                _write_out(fn.__name__, r, o)
+                _write_out(name, r, o)
             return type(result)(*outs) if hasattr(result, "_fields") else outs
-        _write_out(fn.__name__, result, out)
+        _write_out(name, result, out)
         return out
     return wrapper
+
+
+_CTYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
+          "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+          "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+          "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+_EXPECTED = "Expected out tensor to have dtype {c}, but got {oc} instead"
+# The functions whose out= must already have the result's dtype (torch's structured kernels
+# outside TensorIterator), with torch's message: {c}/{s} the result's C++/short dtype name,
+# {oc}/{os} out's.
+_EXACT = dict.fromkeys(
+    ("matmul", "mm", "bmm", "mv", "addmm", "addmv", "baddbmm", "tril", "triu", "diag", "gather",
+     "inverse", "cross", "norm", "inv", "inv_ex", "det", "solve", "solve_ex", "vector_norm",
+     "matrix_power", "cholesky", "cholesky_ex", "linalg.cross", "eigh", "eigvalsh", "svd",
+     "svdvals", "slogdet", "qr"), _EXPECTED)
+_EXACT.update({
+    "dot": "result dtype {os} does not match input dtype {s}",
+    "vdot": "result dtype {os} does not match input dtype {s}",
+    "addbmm": "self and mat2 must have the same dtype, but got {os} and {s}",
+    "index_select": "index_select(): self and result must have the same scalar type",
+    "amax": "Expected the dtype for input and out to match, but got {s} for input's dtype and "
+            "{os} for out's dtype.",
+    "amin": "Expected the dtype for input and out to match, but got {s} for input's dtype and "
+            "{os} for out's dtype.",
+    "tensordot": "tensordot: Expected the output tensor to have dtype {s}, but got an output "
+                 "tensor with dtype {os}",
+    "clamp": "Found dtype {os} but expected {s}", "clip": "Found dtype {os} but expected {s}",
+    "round": "Found dtype {os} but expected {s}", "frac": "Found dtype {os} but expected {s}",
+    "where": "Expected out type to be {s} but got {os}",
+    "linalg.norm": "linalg.norm expected out tensor dtype {s} but got: {os}",
+    "linalg.matrix_norm": "linalg.matrix_norm expected out tensor dtype {s} but got: {os}",
+    "take": "take(): self and out expected to have the same dtype, but got self.dtype = {s} and "
+            "out.dtype = {os}",
+    "masked_select": "masked_select(): self and result must have the same scalar type",
+    "logcumsumexp": "expected scalar_type {s} but found {os}",
+    "histc": "torch.histogram: input tensor and hist tensor should have the same dtype, but got "
+             "input {c} and hist {oc}",
+    "quantile": "quantile() out tensor must be same dtype as the input tensor",
+    "nanquantile": "quantile() out tensor must be same dtype as the input tensor",
+    "linalg.vecdot": "linalg.vecdot: Expected out of dtype{s} but found {os}",
+    "multi_dot": "multi_dot(): expected out tensor to have dtype {c} but got {oc}",
+})
 
 
 def _write_out(name, result, out):
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     src, dst = result.dtype, out.dtype
+    if src is not dst and name in _EXACT:
+        raise RuntimeError(_EXACT[name].format(c=_CTYPE[src.name], s=_SHORT[src.name],
+                                               oc=_CTYPE[dst.name], os=_SHORT[dst.name]))
     if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
         raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "
                            f"type {_SHORT[dst.name]}")

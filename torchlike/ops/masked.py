@@ -42,7 +42,7 @@ _masked_select = op("masked_select", "MaskedSelectBackward0", dtypes="same")(
 
 
 @public()
-def masked_select(input, mask):
+def masked_select(input, mask, *, out=None):
     if mask.dtype is not D.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     from .shape import broadcast_shape
@@ -98,7 +98,7 @@ _take_op = op("take", "TakeBackward0", dtypes="same")(lambda a, i: a.reshape(-1)
 
 
 @public()
-def take(input, index):
+def take(input, index, *, out=None):
     _check_flat(input, index, "take")
     return run(_take_op, (input, index))
 
