@@ -204,6 +204,17 @@ def test_division_matches_torch_bit_for_bit(form, dtype):
     assert _bits(got) == _bits(want)
 
 
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("form", ["tensor*tensor", "tensor*broadcast", "tensor*number", "mul_"])
+def test_complex_products_match_torch_bit_for_bit(form, dtype):
+    def run(L):
+        x, y = _operands(L, dtype)
+        r = {"tensor*tensor": lambda: x * (x + 1), "tensor*broadcast": lambda: x * y,
+             "tensor*number": lambda: x * (2.5 - 1.5j), "mul_": lambda: x.clone().mul_(y)}[form]()
+        return _bits(r)
+    assert run(torchlike) == run(torch)
+
+
 REDUCED = {  # torch's float16/bfloat16 kernels compute in float, the numbers at full precision
     "mul": lambda L, x, y: x * 3.7,
     "mul_": lambda L, x, y: x.clone().mul_(1.0031),

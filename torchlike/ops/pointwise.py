@@ -36,8 +36,20 @@ _rsub_alpha = op("rsub_alpha", lambda s, p: "RsubBackward0" if p[1] == "t" else
                  "RsubBackward1", saves=False, promote=(0, 1))(
                      in_float(lambda a, b, s: b - s * a))
 # torch saves each factor only for the other's gradient (so `y * 2` saves no tensor)
+def _complex_mul(a, b):
+    """(x + yi)(c + di) with each of the four products rounded, as torch's vector kernel does.
+    XLA's compiler fuses a product used once into the addition after it (one rounding): a
+    second use (the nan test, which keeps nan results nan) prevents that."""
+    a, b = jnp.broadcast_arrays(a, b)
+    x, y, c, d = a.real, a.imag, b.real, b.imag
+    xc, yd, xd, yc = x * c, y * d, x * d, y * c
+    re = jnp.where((xc != xc) | (yd != yd), xc + yd, xc - yd)
+    im = jnp.where((xd != xd) | (yc != yc), xd - yc, xd + yc)
+    return lax.complex(re, im)
+
+
 _mul = op("mul", "MulBackward0", edges=2, opmath=True, saves=lambda diff: [1 - i for i in diff])(
-    lambda a, b: a * b)
+    lambda a, b: _complex_mul(a, b) if jnp.iscomplexobj(a) else a * b)
 
 
 def _check_alpha(input, other, alpha):
