@@ -6,6 +6,7 @@ from . import conversion, indexing, linalg, pointwise, reduction, shape  # noqa:
 from . import compare, scan, sorting, stats, unary  # noqa: F401  (more op families)
 from . import combine, decomp, masked, matfn, random, scatter, split  # noqa: F401
 from . import nn as nn_ops  # noqa: F401  (nn kernels; torch.softmax, torch.log_softmax)
+from . import rnn as rnn_ops  # noqa: F401  (unsafe_chunk / unsafe_split; the oneDNN LSTM layer)
 from ._bind import FUNCTIONS as FUNCTIONS
 from ._bind import METHODS
 from ._registry import OPS as OPS

@@ -1,16 +1,23 @@
-"""RNN, LSTM, GRU and their cells, composed from torchlike ops so autograd runs through them.
-RNNBase owns the layer/direction/time loop and torch's argument checks; each family writes
-one `_step` (shared by the sequence module and its cell)."""
+"""RNN, LSTM, GRU and their cells, composed from torchlike ops as torch's CPU kernels compose
+them, so grad_fn names and next_functions are torch's: ATen's cells, layers and layer stack
+(aten/src/ATen/native/RNN.cpp) for RNN, GRU and float64 / projected LSTM, and one
+MkldnnRnnLayerBackward0 node per layer and direction for LSTM in float32 / bfloat16 (torch's
+oneDNN path). On CUDA torch would record cuDNN's nodes instead; torchlike always answers as
+torch on CPU."""
 from __future__ import annotations
 
 import math
 import numbers
 import warnings
 
+from ... import _dtype as D
 from ..._creation import zeros
 from ..._errors import NotImplementedOp
 from ..._tensor import Tensor
+from ...ops._registry import run
 from ...ops.combine import cat, stack
+from ...ops.linalg import addmm, mm
+from ...ops.rnn import mkldnn_lstm_layer, unsafe_chunk, unsafe_view
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -34,35 +41,63 @@ def _reset_uniform(module) -> None:
         init.uniform_(weight, -stdv, stdv)
 
 
-# ---- one time step of each family: (gates of the input, states, weights) -> new states ------
-class _ElmanStep:
-    def _step(self, gi, state, w_hh, b_hh, w_hr=None):
-        if self.nonlinearity not in ("tanh", "relu"):
-            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        act = F.tanh if self.nonlinearity == "tanh" else F.relu
-        return (act(gi + F.linear(state[0], w_hh, b_hh)),)
+# ---- ATen's pieces: at::linear, the cells (p: w_ih, w_hh, b_ih, b_hh, w_hr) ----------------
+# ATen's cells write in place (add_, sigmoid_, mul_); the out-of-place ops here record the
+# same nodes and edges. `pre`: x is the input's part of the gates, computed for all steps.
+def _linear(x, w, b=None):
+    """at::linear: addmm for 2-D input with bias, addmm on the flattened input for contiguous
+    3-D input with bias, else matmul (3-D input folded to one mm) and then the bias added."""
+    if b is not None and x.dim() == 2:
+        return addmm(b, x, w.t())
+    t = x.shape[:-1]
+    if b is not None and x.is_contiguous():
+        return addmm(b, x.reshape(-1, x.shape[-1]), w.t()).view(*t, w.shape[0])
+    if x.dim() == 2:
+        y = mm(x, w.t())
+    else:
+        flat = (x.reshape(-1, x.shape[-1]) if x.is_contiguous() else
+                unsafe_view(x.contiguous(), (-1, x.shape[-1])))
+        y = unsafe_view(mm(flat, w.t()), (*t, w.shape[0]))
+    return y if b is None else y + b
 
 
-class _LSTMStep:
-    _n_states = 2
-
-    def _step(self, gi, state, w_hh, b_hh, w_hr=None):
-        h, c = state
-        i, f, g, o = (gi + F.linear(h, w_hh, b_hh)).chunk(4, 1)
-        c = F.sigmoid(f) * c + F.sigmoid(i) * F.tanh(g)
-        h = F.sigmoid(o) * F.tanh(c)
-        return (h if w_hr is None else F.linear(h, w_hr), c)
+def _simple_cell(act):
+    def cell(x, h, p, pre=False):
+        return act(_linear(h, p[1], p[3]) + (x if pre else _linear(x, p[0], p[2])))
+    return cell
 
 
-class _GRUStep:
-    def _step(self, gi, state, w_hh, b_hh, w_hr=None):
-        h = state[0]
-        i_r, i_z, i_n = gi.chunk(3, 1)
-        h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
-        r = F.sigmoid(i_r + h_r)
-        z = F.sigmoid(i_z + h_z)
-        n = F.tanh(i_n + r * h_n)
-        return ((h - n) * z + n,)
+def _lstm_cell(x, state, p, pre=False):
+    hx, cx = state
+    gates = _linear(hx, p[1], p[3]) + (x if pre else _linear(x, p[0], p[2]))
+    i, f, g, o = unsafe_chunk(gates, 4, 1)
+    cy = f.sigmoid() * cx + i.sigmoid() * g.tanh()
+    hy = o.sigmoid() * cy.tanh()
+    return (hy if p[4] is None else mm(hy, p[4].t())), cy
+
+
+def _gru_cell(x, h, p, pre=False):
+    i_r, i_z, i_n = unsafe_chunk(x if pre else _linear(x, p[0], p[2]), 3, 1)
+    h_r, h_z, h_n = unsafe_chunk(_linear(h, p[1], p[3]), 3, 1)
+    r = (h_r + i_r).sigmoid()
+    z = (h_z + i_z).sigmoid()
+    n = (i_n + h_n * r).tanh()
+    return (h - n) * z + n
+
+
+_CELLS = {"RNN_TANH": _simple_cell(Tensor.tanh), "RNN_RELU": _simple_cell(Tensor.relu),
+          "LSTM": _lstm_cell, "GRU": _gru_cell}
+
+
+def _full_layer(cell, x, hidden, p, reverse: bool):
+    """ATen's FullLayer (or one half of FullBidirectionalLayer) on CPU: the input's part of
+    the gates for all steps in one linear, then the cell step by step."""
+    steps = _linear(x, p[0], p[2]).unbind(0)
+    outs = [None] * len(steps)
+    for t in range(len(steps) - 1, -1, -1) if reverse else range(len(steps)):
+        hidden = cell(steps[t], hidden, p, True)
+        outs[t] = hidden[0] if isinstance(hidden, tuple) else hidden
+    return stack(outs, 0), hidden
 
 
 # ---- sequence modules ------------------------------------------------------------------------
@@ -217,38 +252,59 @@ class RNNBase(Module):
         return output, (tuple(states) if self._n_states == 2 else states[0])
 
     def _run(self, input, states):
-        """All layers and directions over the (T, B, F) sequence; states per layer stacked."""
+        """torch's _VF.rnn_tanh / rnn_relu / gru / lstm on CPU: (output, final states)."""
+        if input.size(1 if self.batch_first else 0) == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         x = input.transpose(0, 1) if self.batch_first else input
+        if (self.mode == "LSTM" and not self.proj_size and input.numel()
+                and input.dtype in (D.float32, D.bfloat16)):
+            # torch's mkldnn_rnn (oneDNN; for bfloat16 only where the CPU supports it, as here)
+            x = x.contiguous()
+            hx, cx = (s.contiguous() for s in states)
+
+            def layer(x, k, reverse):
+                out = run(mkldnn_lstm_layer, (x, *self._params(k)[:4], hx[k], cx[k]),
+                          (("reverse", reverse),))
+                return out[0], out[1:]
+        else:  # ATen's _rnn_impl: FullLayer / FullBidirectionalLayer of the mode's cell
+            cell = _CELLS[self.mode]
+            hiddens = list(zip(*(s.unbind(0) for s in states)))
+            if self._n_states == 1:
+                hiddens = [h[0] for h in hiddens]
+
+            def layer(x, k, reverse):
+                return _full_layer(cell, x, hiddens[k], self._params(k), reverse)
+        x, finals = self._layer_stack(x, layer)
+        if self._n_states == 1:  # rnn_tanh / rnn_relu / gru transpose their output in place
+            return (x.transpose_(0, 1) if self.batch_first else x), [stack(finals, 0)]
+        finals = [stack([f[i] for f in finals], 0) for i in range(2)]
+        return (x.transpose(0, 1) if self.batch_first else x), finals
+
+    def _params(self, k: int) -> tuple:
+        """(w_ih, w_hh, b_ih, b_hh, w_hr) of layer/direction k; None where absent."""
+        w = {n.split("_l")[0]: getattr(self, n) for n in self._all_weights[k]}
+        return tuple(w.get(n) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh",
+                                        "weight_hr"))
+
+    def _layer_stack(self, x, layer):
+        """ATen's apply_layer_stack: each layer's directions (outputs joined on the last dim),
+        dropout between layers in training; `layer(x, k, reverse)` runs layer/direction k and
+        returns (output, final state). Returns (output, final states)."""
         directions = 2 if self.bidirectional else 1
-        names = iter(self._all_weights)
         finals = []
-        for layer in range(self.num_layers):
+        for i in range(self.num_layers):
             outs = []
             for d in range(directions):
-                k = layer * directions + d
-                out, final = self._run_direction(x, [s[k] for s in states], next(names),
-                                                 reverse=d == 1)
+                out, final = layer(x, i * directions + d, d == 1)
                 outs.append(out)
                 finals.append(final)
             x = outs[0] if directions == 1 else cat(outs, 2)
-            if self.dropout and self.training and layer < self.num_layers - 1:
+            if self.dropout and self.training and i < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        output = x.transpose(0, 1) if self.batch_first else x
-        return output, [stack([f[i] for f in finals]) for i in range(len(states))]
-
-    def _run_direction(self, x, state, names, reverse: bool):
-        w = dict(zip((n.split("_l")[0] for n in names), (getattr(self, n) for n in names)))
-        # the input's contribution to every gate, for all time steps in one matmul
-        gates = F.linear(x, w["weight_ih"], w.get("bias_ih")).unbind(0)
-        ys = [None] * len(gates)
-        for t in range(len(gates) - 1, -1, -1) if reverse else range(len(gates)):
-            state = self._step(gates[t], state, w["weight_hh"], w.get("bias_hh"),
-                               w.get("weight_hr"))
-            ys[t] = state[0]
-        return stack(ys), state
+        return x, finals
 
 
-class RNN(_ElmanStep, RNNBase):
+class RNN(RNNBase):
     """Elman RNN with tanh or ReLU nonlinearity."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -266,14 +322,16 @@ class RNN(_ElmanStep, RNNBase):
         self.nonlinearity = nonlinearity
 
 
-class LSTM(_LSTMStep, RNNBase):
+class LSTM(RNNBase):
     """Long short-term memory, with optional projection of the hidden state (proj_size)."""
+
+    _n_states = 2
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
 
-class GRU(_GRUStep, RNNBase):
+class GRU(RNNBase):
     """Gated recurrent unit."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -284,9 +342,10 @@ class GRU(_GRUStep, RNNBase):
 
 # ---- cells -----------------------------------------------------------------------------------
 class RNNCellBase(Module):
-    """Base of the cells: parameters, checks, batching; the subclass's `_step` does the math."""
+    """Base of the cells: parameters, checks, batching; ATen's cell of `_mode` does the math."""
 
     _n_states = 1
+    _mode = ""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device=None, dtype=None) -> None:
@@ -342,14 +401,17 @@ class RNNCellBase(Module):
             if s.size(1) != self.hidden_size:
                 raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {s.size(1)}, "
                                    f"expected {self.hidden_size}")
-        gates = F.linear(input, self.weight_ih, self.bias_ih)
-        out = self._step(gates, states, self.weight_hh, self.bias_hh)
+        # torch's _VF.rnn_tanh_cell / rnn_relu_cell / lstm_cell / gru_cell
+        p = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, None)
+        out = _CELLS[self._mode](input, tuple(states) if self._n_states == 2 else states[0], p)
+        if self._n_states == 1:
+            out = (out,)
         if not batched:
             out = [s.squeeze(0) for s in out]
         return tuple(out) if self._n_states == 2 else out[0]
 
 
-class RNNCell(_ElmanStep, RNNCellBase):
+class RNNCell(RNNCellBase):
     """One step of an Elman RNN."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
@@ -357,17 +419,28 @@ class RNNCell(_ElmanStep, RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
+    @property
+    def _mode(self) -> str:
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        return "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
 
-class LSTMCell(_LSTMStep, RNNCellBase):
+
+class LSTMCell(RNNCellBase):
     """One step of an LSTM."""
+
+    _n_states = 2
+    _mode = "LSTM"
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
 
-class GRUCell(_GRUStep, RNNCellBase):
+class GRUCell(RNNCellBase):
     """One step of a GRU."""
+
+    _mode = "GRU"
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
