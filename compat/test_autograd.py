@@ -416,3 +416,30 @@ def test_zero_norm_gives_no_gradient(case):
             return repr(L.autograd.grad(x.norm(p=0, dim=1).sum(), x, allow_unused=True))
         return repr(x.grad), seen
     assert run(torch) == run(torchlike)
+
+
+COMPLEX_GRADS = {  # torch's complex gradients are the conjugates of jax's
+    "abs": lambda L, a, b: a.abs().sum(),
+    "mul": lambda L, a, b: (a * b).abs().sum(),
+    "matmul": lambda L, a, b: (a @ b).abs().sum(),
+    "div": lambda L, a, b: (a / b).abs().pow(2).sum(),
+    "norm": lambda L, a, b: L.linalg.norm(a @ b),
+    "vector_norm": lambda L, a, b: L.linalg.vector_norm(a * b, 3),
+    "exp_abs": lambda L, a, b: (a.exp() * b).abs().sum(),
+    "sum_abs": lambda L, a, b: (a + b).sum().abs(),
+}
+
+
+@pytest.mark.parametrize("case", list(COMPLEX_GRADS))
+def test_complex_gradients(case):
+    rng = np.random.default_rng(0)
+    z, w = (rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3)) for _ in range(2))
+
+    def run(L):
+        a, b = L.tensor(z, requires_grad=True), L.tensor(w, requires_grad=True)
+        COMPLEX_GRADS[case](L, a, b).backward()
+        return [None if t.grad is None else t.grad.detach().numpy() for t in (a, b)]
+    for got, want in zip(run(torchlike), run(torch)):
+        assert (got is None) == (want is None)
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -207,8 +207,11 @@ class Kernel:
                     full[i] = v
                 out = fn(*full)
                 return _float_outputs(out) if nout != 1 else out
+            # torch's complex gradients are the conjugates of jax's: conjugate on the way in
+            # and out (a no-op for real dtypes), so chained kernels compose either way
             _, pullback = jax.vjp(f, *[args[i] for i in diff])
-            return pullback(tuple(cts) if nout != 1 else cts[0])
+            cts = tuple(_conj(c) for c in cts)
+            return tuple(_conj(g) for g in pullback(cts if nout != 1 else cts[0]))
         return vjp
 
     def vjp_jit(self, diff):
@@ -216,6 +219,10 @@ class Kernel:
         if j is None:
             j = self._vjps[diff] = jax.jit(self.vjp_fn(diff))
         return j
+
+
+def _conj(x):
+    return jnp.conj(x) if jnp.iscomplexobj(x) else x
 
 
 def _float_outputs(outs):

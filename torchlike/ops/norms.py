@@ -41,6 +41,11 @@ def _norm_fwd(x, ord, dim, keepdim):
 
 
 def _norm_bwd(ord, dim, keepdim, res, g):
+    # jax's convention for complex x is the conjugate of torch's (the kernel conjugates back)
+    return tuple(jnp.conj(r) for r in _torch_norm_bwd(ord, dim, keepdim, res, g))
+
+
+def _torch_norm_bwd(ord, dim, keepdim, res, g):
     # torch's norm_backward (zero at a zero norm instead of nan)
     x, n = res
     if not keepdim:
