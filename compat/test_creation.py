@@ -499,8 +499,6 @@ def test_from_numpy_unaligned_writes_to_tensor_reach_the_array():
     assert run(torchlike) == run(torch)
 
 
-@pytest.mark.xfail(strict=True, reason="XLA's CPU client shares numpy memory only when it is "
-                   "64-byte aligned: writes to an unaligned array don't reach the tensor")
 def test_from_numpy_unaligned_array_writes_reach_the_tensor():
     def run(L):
         a = _at(np.zeros(4), offset=16)
@@ -508,6 +506,42 @@ def test_from_numpy_unaligned_array_writes_reach_the_tensor():
         a[0] = 5
         return repr(t)
     assert run(torchlike) == run(torch)
+
+
+NUMPY_SHARING = {  # numpy and tensors share memory as in torch, views and strided arrays too
+    "tutorial_bridge": "n = np.ones(5); t = L.from_numpy(n); np.add(n, 1, out=n); obs += [t]",
+    "strided_from_numpy": "b = np.arange(12.).reshape(3, 4); t = L.from_numpy(b.T); "
+                          "b[0, 0] = -1; obs += [t, t.stride(), t.is_contiguous()]; "
+                          "t[1, 1] = 7; obs += [b.tolist()]",
+    "slice_from_numpy": "b = np.arange(10.); t = L.from_numpy(b[3:]); b[4] = 0; obs += [t * 2]",
+    "numpy_of_view": "x = L.zeros(3, 4); nv = x[:, 1].numpy(); nv[0] = 3; obs += [x]; "
+                     "x[2, 1] = 4; obs += [nv.tolist(), nv.shape, nv.strides]",
+    "view_before_numpy": "x = L.arange(6.).reshape(2, 3); w = x.t(); n = x.numpy(); "
+                         "n[0, 1] = -5; obs += [w, w + 1, w.sum(), x[1]]",
+    "row_view_sees_numpy": "x = L.zeros(3, 4); v = x[1]; n = x.numpy(); n[1, 2] = 9; "
+                           "obs += [v, v.tolist()]",
+    "negative_stride": "obs += [L.from_numpy(np.arange(4.)[::-1])]",
+}
+
+
+@pytest.mark.parametrize("case", list(NUMPY_SHARING))
+def test_numpy_memory_sharing(case):
+    def run(L):
+        obs = []
+        try:
+            exec(NUMPY_SHARING[case], {"L": L, "np": np, "obs": obs})
+        except ValueError as e:
+            obs.append(str(e))
+        return [repr(o) for o in obs]
+    assert run(torchlike) == run(torch)
+
+
+def test_numpy_sharing_tensor_keeps_its_class():
+    import torchlike
+    t = torchlike.from_numpy(np.arange(10.)[1:])
+    assert isinstance(t, torchlike.Tensor) and type(t).__name__ == "Tensor"
+    p = torchlike.nn.Parameter(t)
+    assert type(p) is torchlike.nn.Parameter
 
 
 def test_numpy_shared_tensor_copies_get_their_own_memory():

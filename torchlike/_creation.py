@@ -198,10 +198,17 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
     D.from_np(arr.dtype)  # torch's error for a dtype it has no tensors of
-    if not (arr.flags.c_contiguous and arr.flags.writeable):
+    if any(s < 0 for s in arr.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
+    if not arr.flags.writeable or any(s % arr.itemsize for s in arr.strides):
         return _wrap(_device.upload(np.array(arr)))
     t = _wrap(None)
     _storage.share_host(t, arr)  # t's storage is arr's memory, as in torch
+    if not arr.flags.c_contiguous:  # torch keeps numpy's strides
+        t._st = t.__dict__["_host_st"] = (arr.shape, tuple(s // arr.itemsize
+                                                           for s in arr.strides))
     return t
 
 

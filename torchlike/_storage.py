@@ -45,13 +45,89 @@ def owned(t) -> bool:
 # ---- memory shared with numpy (torch.from_numpy, Tensor.numpy) -----------------------------
 def share_host(t, host: np.ndarray) -> None:
     """Base tensor t's storage becomes the numpy array `host`, as torch's from_numpy/numpy()
-    share memory: on the CPU, t's array is `host`'s memory when it is 64-byte aligned (numpy
-    writes show in t), and every in-place write to t (or its views) is copied into `host`
-    for as long as `host` is alive (t's array holds the memory, not the `host` object)."""
-    t._data = upload(host.view())
+    share memory: on the CPU, t's array is `host`'s memory when it is contiguous and 64-byte
+    aligned (numpy writes show in t), and every in-place write to t (or its views) is copied
+    into `host` for as long as `host` is alive (t's array holds the memory, not the `host`
+    object). Tensors that read a copy of `host` (t when XLA could not use its memory, and t's
+    views) re-read `host` when used, if small (see `_Synced`)."""
+    t._data = data = upload(np.ascontiguousarray(host))
     t.__dict__["_host"] = weakref.ref(host)
     if t._views is None:
         t._views = []  # writes to t now take write(), which keeps `host` in step
+    if data.unsafe_buffer_pointer() != host.ctypes.data or not host.flags.c_contiguous:
+        t.__dict__["_host_keep"] = host  # XLA holds a copy: the memory is only host's
+        track(t)
+    for r in t._views:
+        v = r()
+        if v is not None:
+            track(v)
+
+
+# ---- tensors that re-read numpy memory -----------------------------------------------------
+# XLA cannot see numpy writing into memory it holds a copy of (an unaligned or strided array
+# given to from_numpy; a view of a tensor whose storage is a numpy array). Such tensors, when
+# small, change class to _Synced, whose `_data` compares the tensor's values with the memory
+# on each use and re-reads it when numpy changed it. Larger ones keep the copy (documented).
+SYNC_LIMIT = 1 << 16  # bytes: re-reading costs a compare of this much memory per use
+
+
+def synced(t, arr):
+    """The value of _Synced tensor t, whose array is `arr`: re-read from numpy memory if numpy
+    changed it."""
+    from ._tensor import Tensor, _get_data
+    base = t if t._base is None else t._base
+    host = host_of(base)
+    if host is None or base._st is not base.__dict__.get("_host_st") or \
+            host.shape != _get_data(base).shape:
+        t.__class__ = Tensor  # the array is gone (or t_() reshaped the storage)
+        return arr
+    now = host if t is base else host[t.__dict__["_hidx"]]
+    if now.tobytes() != np.asarray(arr).tobytes():
+        arr = upload(np.ascontiguousarray(now))
+        t._data = arr
+    return arr
+
+
+def track(t) -> None:
+    """t (a base sharing numpy memory it holds a copy of, or a view of a base sharing numpy
+    memory) re-reads that memory when used, if small."""
+    from ._tensor import Tensor, _Synced
+    if type(t) is not Tensor or t.element_size() * t.numel() > SYNC_LIMIT:
+        return  # subclasses (Parameter) keep their class
+    if t._base is not None:
+        if t._view is not None and t._view[0] != "alias" and \
+                t._view[1].op.view == "bitcast":
+            return
+        t.__dict__["_hidx"] = np.unravel_index(np.asarray(index_map(t)), t._base.shape)
+    t.__class__ = _Synced
+
+
+def host_array(t):
+    """The numpy array sharing t's memory (Tensor.numpy()), made for t's base when it has none;
+    None when t's elements are no strided window on a plain base."""
+    from .ops.layout import strides_of
+    base = t if t._base is None else t._base
+    host = host_of(base)
+    if host is None or host.shape != base._data.shape:
+        if base._st is not None:
+            return None
+        host = aligned_empty(base._data.shape, base._data.dtype)
+        host[...] = np.asarray(base._data)
+        share_host(base, host)
+    if t is base or t._view is None:
+        return host
+    if t.dtype is not base.dtype or not host.flags.c_contiguous:
+        return None
+    idx = np.asarray(index_map(t))
+    flat, strides = host.reshape(-1), strides_of(t)
+    start = int(idx.flat[0]) if idx.size else 0
+    if idx.size and start + sum((n - 1) * s for n, s in zip(idx.shape, strides)) >= flat.size:
+        return None
+    span = np.lib.stride_tricks.as_strided
+    places = span(np.arange(flat.size)[start:], idx.shape, [s * 8 for s in strides])
+    if not np.array_equal(places, idx):
+        return None
+    return span(flat[start:], idx.shape, [s * flat.itemsize for s in strides])
 
 
 def host_of(t):
@@ -84,6 +160,7 @@ def _assign(base, data) -> None:
             data = upload(host.view())
         else:
             del base.__dict__["_host"]
+            base.__dict__.pop("_host_keep", None)
     base._data = data
 
 _EXPANDED = ("unsupported operation: more than one element of the written-to tensor refers to "
@@ -108,6 +185,8 @@ def link(base_src, view, node_info=None, share_version: bool = True) -> None:
     elif len(views) >= 32:
         views[:] = [r for r in views if r() is not None]
     views.append(weakref.ref(view))
+    if "_host" in base.__dict__:
+        track(view)
 
 
 def index_map(t):

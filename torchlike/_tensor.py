@@ -259,18 +259,12 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        # torch's array shares the tensor's memory: for a CPU tensor owning its storage (or an
-        # alias of one), the storage becomes a numpy array
-        owner = self if self._base is None else self._base if self._view is None else None
-        if owner is not None and owner._st is None and owner.device.type == "cpu":
-            host = _storage.host_of(owner)
-            if host is None or host.shape != owner._data.shape:
-                host = _storage.aligned_empty(owner._data.shape, owner._data.dtype)
-                host[...] = np.asarray(owner._data)
-                _storage.share_host(owner, host)
-                if owner is not self:
-                    self._data = owner._data
-            return host
+        # torch's array shares the tensor's memory: for a CPU tensor the storage becomes a
+        # numpy array (the tensor's own, or a strided window on its base's)
+        if self.device.type == "cpu":
+            host = _storage.host_array(self)
+            if host is not None:
+                return host
         return np.array(self._data)
 
     def __array__(self, dtype=None, copy=None):
@@ -354,7 +348,8 @@ class Tensor:
         if _storage.host_of(self) is not None:  # numpy's memory: the copy gets its own
             data = _device.upload(np.array(data))
         out = _init(_new(type(self)), data)  # subclasses (Parameter) keep their type
-        out.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_host"})
+        out.__dict__.update({k: v for k, v in self.__dict__.items()
+                             if not k.startswith(("_host", "_hidx"))})
         out._rg = self._rg
         if self._grad is not None:
             out._grad = _wrap(self._grad._data)
@@ -557,3 +552,26 @@ def is_tensor(obj) -> bool:
 
 jax.tree_util.register_pytree_node(
     Tensor, lambda t: ((t._data,), None), lambda aux, ch: _wrap(ch[0]))
+
+
+_get_data = Tensor._data.__get__
+_set_data = Tensor._data.__set__
+
+
+class _Synced(Tensor):
+    """A Tensor reading numpy memory XLA holds a copy of (an unaligned or strided array given
+    to from_numpy; a view of a tensor whose storage is a numpy array): each use compares its
+    values with that memory and re-reads it if numpy wrote there (_storage.synced)."""
+
+    __slots__ = ()
+
+    @property
+    def _data(self):
+        return _storage.synced(self, _get_data(self))
+
+    @_data.setter
+    def _data(self, value):
+        _set_data(self, value)
+
+
+_Synced.__name__ = _Synced.__qualname__ = "Tensor"
