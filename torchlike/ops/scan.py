@@ -39,14 +39,14 @@ def cumprod(input, dim, *, dtype=None, out=None):
 
 
 def _cum_extreme(later_wins):
-    """(values, indices) of a running max/min: a NaN wins and stays; ties take the later
-    index, as torch's cummax/cummin do. The values are gathered at the indices, so the
+    """(values, indices) of a running max/min: a NaN wins (a later NaN too); ties take the
+    later index, as torch's cummax/cummin do. The values are gathered at the indices, so the
     gradient goes to the selected elements (torch's CummaxBackward0)."""
     def combine(x, y):
         (va, ia), (vb, ib) = x, y
         if jnp.issubdtype(va.dtype, jnp.inexact):
             na, nb = jnp.isnan(va), jnp.isnan(vb)
-            take = (nb & ~na) | (~na & later_wins(vb, va))
+            take = nb | (~na & later_wins(vb, va))
         else:
             take = later_wins(vb, va)
         return jnp.where(take, vb, va), jnp.where(take, ib, ia)

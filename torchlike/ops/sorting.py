@@ -1,7 +1,9 @@
 """Sorting and selection: sort, argsort, msort, topk, kthvalue, searchsorted, bucketize.
 
-Values are gathered at indices from a stable argsort (NaN sorts as the largest value, as in
-torch), so each gradient goes to the selected element (torch's SortBackward / TopkBackward).
+Values are gathered at indices (NaN sorts as the largest value, as in torch), so each gradient
+goes to the selected element (torch's SortBackward / TopkBackward). Which of several equal
+elements torch picks is up to its CPU algorithms: topk, kthvalue and the unstable sort of the
+dtypes std::sort handles replay them on the host (`_cpu_order`); the rest use a stable sort.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap_dim
+from .._tensor import Tensor, _wrap, _wrap_dim
+from . import _cpu_order as cpu
 from ._bind import public
 from ._common import return_type
 from ._registry import op, run
@@ -45,6 +48,42 @@ _msort = op("msort", "SortBackward0", dtypes="same")(
     lambda a: _sort_body(a, 0, False)[0])
 
 
+def _take_body(a, idx, dim, keepdim=True):
+    """(a gathered at the host-computed idx, idx); keepdim=False drops the size-1 dim."""
+    if a.ndim == 0:
+        return a, idx
+    v = jnp.take_along_axis(a, idx, axis=dim)
+    if not keepdim:
+        v, idx = jnp.squeeze(v, dim), jnp.squeeze(idx, dim)
+    return v, idx
+
+
+def _taking(name, grad_fn):
+    return op(name, grad_fn, dtypes=_none_rule, nout=2, edges=(0,))(_take_body)
+
+
+_sort_std = _taking("sort_std", "SortBackward0")
+_sort_std_stable_arg = _taking("sort_std_stable_arg", "SortBackward1")
+# x86-simd-sort takes these in sort(stable=False); its tie order is not replayed (a stable
+# sort stands in). The other dtypes go through std::sort, replayed exactly.
+_XSS = ("float32", "float64", "int32", "int64")
+
+
+def _host_indices(input, dim, fn):
+    """Indices computed on the host by fn on the (rows, n) view with `dim` last."""
+    if input.ndim == 0:
+        return _wrap(jnp.zeros((), jnp.int64))
+    x = cpu.host(input._data)
+    return _wrap(jnp.asarray(cpu.along(x, dim, fn), jnp.int64))
+
+
+def _std_sort(input, d, descending):
+    """torch's unstable CPU sort through std::sort, or None where torch uses x86-simd-sort."""
+    if input.dtype.name in _XSS:
+        return None
+    return _host_indices(input, d, lambda x: cpu.sort_indices(x, descending))
+
+
 def _no_complex(name, input):
     if input.dtype.kind == "c":
         raise not_impl(name, input.dtype)
@@ -55,8 +94,13 @@ def _no_complex(name, input):
 def sort(input, dim=-1, descending=False, stable=_UNSET, *, out=None):
     # the `stable=` overload (even stable=False / None) is torch's sort.stable: SortBackward1
     _no_complex("sort", input)
-    o = _sort if stable is _UNSET else _sort_stable
     d = _wrap_dim(dim, input.ndim)
+    if stable is _UNSET or not stable:
+        idx = _std_sort(input, d, bool(descending))
+        if idx is not None:
+            o = _sort_std if stable is _UNSET else _sort_std_stable_arg
+            return return_type("sort")(*run(o, (input, idx), (("dim", d),)))
+    o = _sort if stable is _UNSET else _sort_stable
     return return_type("sort")(*run(o, (input,), (("dim", d), ("descending", bool(descending)))))
 
 
@@ -64,6 +108,9 @@ def sort(input, dim=-1, descending=False, stable=_UNSET, *, out=None):
 def argsort(input, dim=-1, descending=False, stable=False):
     _no_complex("sort", input)
     d = _wrap_dim(dim, input.ndim)
+    idx = None if stable else _std_sort(input, d, bool(descending))
+    if idx is not None:
+        return idx
     return run(_argsort, (input,), (("dim", d), ("descending", bool(descending))))
 
 
@@ -72,23 +119,19 @@ def argsort(input, dim=-1, descending=False, stable=False):
 def msort(input, *, out=None):
     _no_complex("sort", input)
     _wrap_dim(0, input.ndim)
+    idx = _std_sort(input, 0, False)
+    if idx is not None:
+        return run(_sort_std, (input, idx), (("dim", 0),))[0]
     return run(_msort, (input,))
 
 
-def _topk_body(a, k, dim, largest):
-    if a.ndim == 0:
-        return a, jnp.zeros((), jnp.int64)
-    idx = lax.slice_in_dim(_order(a, dim, largest), 0, k, axis=dim)
-    return jnp.take_along_axis(a, idx, axis=dim), idx.astype(jnp.int64)
-
-
-_topk = op("topk", "TopkBackward0", dtypes=_none_rule, nout=2)(_topk_body)
+_topk = _taking("topk", "TopkBackward0")
 
 
 @public()
 @outable
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
-    # sorted=False: torch leaves the order unspecified; this returns it sorted
+    # sorted=False: the order torch's nth_element leaves (replayed, as are ties)
     if input.dtype is D.bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     _no_complex("topk_cpu", input)
@@ -96,21 +139,12 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     size = input.shape[d] if input.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
-    return return_type("topk")(*run(_topk, (input,), (("k", int(k)), ("dim", d),
-                                                      ("largest", bool(largest)))))
+    k = int(k)
+    idx = _host_indices(input, d, lambda x: cpu.topk_indices(x, k, bool(largest), bool(sorted)))
+    return return_type("topk")(*run(_topk, (input, idx), (("dim", d),)))
 
 
-def _kth_body(a, k, dim, keepdim):
-    if a.ndim == 0:
-        return a, jnp.zeros((), jnp.int64)
-    idx = lax.slice_in_dim(_order(a, dim, False), k - 1, k, axis=dim)
-    v = jnp.take_along_axis(a, idx, axis=dim)
-    if not keepdim:
-        v, idx = jnp.squeeze(v, dim), jnp.squeeze(idx, dim)
-    return v, idx.astype(jnp.int64)
-
-
-_kthvalue = op("kthvalue", "KthvalueBackward0", dtypes=_none_rule, nout=2)(_kth_body)
+_kthvalue = _taking("kthvalue", "KthvalueBackward0")
 
 
 @public()
@@ -124,8 +158,10 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-    return return_type("kthvalue")(*run(_kthvalue, (input,), (("k", int(k)), ("dim", d),
-                                                              ("keepdim", bool(keepdim)))))
+    k = int(k)
+    idx = _host_indices(input, d, lambda x: cpu.kthvalue_indices(x, k))
+    return return_type("kthvalue")(*run(_kthvalue, (input, idx), (("dim", d),
+                                                                  ("keepdim", bool(keepdim)))))
 
 
 # ---- searchsorted / bucketize ------------------------------------------------------------

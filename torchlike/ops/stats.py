@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -11,9 +12,11 @@ from jax import lax
 from .. import _dtype as D
 from .._tensor import Tensor, _wrap, _wrap_dim
 from ._bind import public
+from . import _cpu_order as cpu
 from ._common import return_type
 from ._registry import op, run
 from .compare import no_derivative, not_impl, outable
+from .sorting import _taking
 
 
 def _none_rule(op_, operands, statics):
@@ -22,12 +25,23 @@ def _none_rule(op_, operands, statics):
 
 def evenly(x, v):
     """v, with a gradient spread evenly over the elements of x equal to v (NaN: over the NaNs),
-    as torch's evenly_distribute_backward does; the added term is exactly zero in value."""
+    as torch's evenly_distribute_backward does. The value stays v exactly (-0.0, inf)."""
     if not jnp.issubdtype(x.dtype, jnp.inexact):
         return v
     mask = jnp.where(jnp.isnan(v), jnp.isnan(x), x == v)
-    spread = jnp.where(mask, x - lax.stop_gradient(x), jnp.zeros((), x.dtype))
-    return v + jnp.sum(spread) / jnp.sum(mask)
+    return _spread(x, lax.stop_gradient(v), mask)
+
+
+@jax.custom_jvp
+def _spread(x, v, mask):
+    return v
+
+
+@_spread.defjvp
+def _spread_jvp(primals, tangents):
+    x, v, mask = primals
+    t = jnp.sum(jnp.where(mask, tangents[0], jnp.zeros((), x.dtype))) / jnp.sum(mask)
+    return v, t.astype(v.dtype)
 
 
 def _isnan(x):
@@ -35,20 +49,12 @@ def _isnan(x):
 
 
 # ---- median / nanmedian ------------------------------------------------------------------
-def _median_all(a, ignore_nan):
+def _median_all(a, i):
+    # i: the flat index of the element torch's std::nth_element leaves in the middle
     x = a.reshape(-1)
     if x.size == 0:
         return jnp.full((), jnp.nan, a.dtype)
-    xs = lax.stop_gradient(x)
-    s = jnp.sort(xs)
-    if ignore_nan:
-        cnt = jnp.sum(~_isnan(xs))
-        v = s[jnp.maximum((cnt - 1) // 2, 0)]
-    else:
-        v = s[(x.size - 1) // 2]
-        if jnp.issubdtype(x.dtype, jnp.inexact):
-            v = jnp.where(jnp.any(jnp.isnan(xs)), jnp.nan, v).astype(x.dtype)
-    return evenly(x, v)
+    return evenly(x, x[i])
 
 
 def _median_dim(a, dim, keepdim, ignore_nan):
@@ -72,10 +78,8 @@ def _median_dim(a, dim, keepdim, ignore_nan):
     return v, idx.astype(jnp.int64)
 
 
-_median = op("median", "MedianBackward0", dtypes="same")(
-    lambda a: _median_all(a, False))
-_nanmedian = op("nanmedian", "NanmedianBackward0", dtypes="same")(
-    lambda a: _median_all(a, True))
+_median = op("median", "MedianBackward0", dtypes="same", edges=(0,))(_median_all)
+_nanmedian = op("nanmedian", "NanmedianBackward0", dtypes="same", edges=(0,))(_median_all)
 _median_d = op("median_dim", "MedianBackward1", dtypes=_none_rule, nout=2)(
     lambda a, dim, keepdim: _median_dim(a, dim, keepdim, False))
 _nanmedian_d = op("nanmedian_dim", "NanmedianBackward1", dtypes=_none_rule, nout=2)(
@@ -92,7 +96,9 @@ def _median_fn(name, all_op, dim_op):
         if input.dtype.kind in "bc":
             raise not_impl("median_cpu" if dim is None else "median_out", input.dtype)
         if dim is None:
-            return run(all_op, (input,))
+            i = 0 if input.numel() == 0 else cpu.median_flat_index(cpu.host(input._data),
+                                                                   name == "nanmedian")
+            return run(all_op, (input, i))
         d = _wrap_dim(dim, input.ndim)
         _check_sizes(name, input, d)
         return return_type(name)(*run(dim_op, (input,), (("dim", d),
@@ -107,32 +113,8 @@ nanmedian = _median_fn("nanmedian", _nanmedian, _nanmedian_d)
 
 
 # ---- mode --------------------------------------------------------------------------------
-def _mode_body(a, dim, keepdim):
-    """Most frequent value (ties: the smallest), index of its last occurrence."""
-    if a.ndim == 0:
-        return a, jnp.zeros((), jnp.int64)
-    x = jnp.moveaxis(lax.stop_gradient(a), dim, -1)
-    order = jnp.argsort(x, axis=-1, stable=True)
-    s = jnp.take_along_axis(x, order, axis=-1)
-    n = s.shape[-1]
-    diff = s[..., 1:] != s[..., :-1]          # NaN != NaN: every NaN is its own run
-    true = jnp.ones(s.shape[:-1] + (1,), bool)
-    starts = jnp.concatenate([true, diff], -1)
-    ends = jnp.concatenate([diff, true], -1)
-    pos = lax.broadcasted_iota(jnp.int64, s.shape, s.ndim - 1)
-    start = lax.cummax(jnp.where(starts, pos, 0), axis=s.ndim - 1)
-    length = jnp.where(ends, pos - start + 1, 0)
-    best = jnp.argmax(length, axis=-1, keepdims=True)   # first (smallest) of the longest runs
-    idx = jnp.take_along_axis(order, best, axis=-1)      # stable sort: the run's last index
-    idx = jnp.moveaxis(idx, -1, dim)
-    v = jnp.take_along_axis(a, idx, axis=dim)
-    if not keepdim:
-        v, idx = jnp.squeeze(v, dim), jnp.squeeze(idx, dim)
-    del n
-    return v, idx.astype(jnp.int64)
-
-
-_mode = op("mode", "ModeBackward0", dtypes=_none_rule, nout=2)(_mode_body)
+# the index torch's CPU kernel picks (`_cpu_order.mode_indices`), the value gathered there
+_mode = _taking("mode", "ModeBackward0")
 
 
 @public()
@@ -141,7 +123,13 @@ def mode(input, dim=-1, keepdim=False):
         raise not_impl("mode_cpu", input.dtype)
     d = _wrap_dim(dim, input.ndim)
     _check_sizes("mode", input, d)
-    return return_type("mode")(*run(_mode, (input,), (("dim", d), ("keepdim", bool(keepdim)))))
+    if input.ndim == 0:
+        idx = _wrap(jnp.zeros((), jnp.int64))
+    else:
+        idx = _wrap(jnp.asarray(cpu.along(cpu.host(input._data), d, cpu.mode_indices),
+                                jnp.int64))
+    return return_type("mode")(*run(_mode, (input, idx), (("dim", d),
+                                                          ("keepdim", bool(keepdim)))))
 
 
 # ---- quantile / nanquantile --------------------------------------------------------------
