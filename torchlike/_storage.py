@@ -95,8 +95,8 @@ def track(t) -> None:
     if type(t) is not Tensor or t.element_size() * t.numel() > SYNC_LIMIT:
         return  # subclasses (Parameter) keep their class
     if t._base is not None:
-        if t._view is not None and t._view[0] != "alias" and \
-                t._view[1].op.view == "bitcast":
+        if anchor(t) is not None or (t._view is not None and t._view[0] != "alias" and
+                                     t._view[1].op.view == "bitcast"):
             return
         t.__dict__["_hidx"] = np.unravel_index(np.asarray(index_map(t)), t._base.shape)
     t.__class__ = _Synced
@@ -116,7 +116,7 @@ def host_array(t):
         share_host(base, host)
     if t is base or t._view is None:
         return host
-    if t.dtype is not base.dtype or not host.flags.c_contiguous:
+    if t.dtype is not base.dtype or not host.flags.c_contiguous or anchor(t) is not None:
         return None
     idx = np.asarray(index_map(t))
     flat, strides = host.reshape(-1), strides_of(t)
@@ -189,8 +189,30 @@ def link(base_src, view, node_info=None, share_version: bool = True) -> None:
         track(view)
 
 
+def component(t) -> bool:
+    """t is a view whose elements are not elements of its source (view_as_real, conj, a
+    view(dtype) to another size: the op's `view` is the inverse that turns new values of t
+    into new values of the source). Views made from t are positioned within t."""
+    v = t._view
+    return v is not None and v[0] != "alias" and callable(v[1].op.view)
+
+
+def anchor(t):
+    """The component view whose elements index_map(t) counts (t itself or the nearest one
+    it was made from), or None when they are its base's."""
+    while t._base is not None and t._view is not None:
+        if t._view[0] == "alias":
+            t = t._view[1]
+        elif component(t):
+            return t
+        else:
+            t = t._view[0]
+    return None
+
+
 def index_map(t):
-    """Flat positions in t's base of each of t's elements (cached on t)."""
+    """Flat positions of each of t's elements in its base (in its anchor when it has one;
+    cached on t)."""
     if t._idx is not None:
         return t._idx
     base = t._base
@@ -200,7 +222,7 @@ def index_map(t):
         idx = index_map(t._view[1])
     else:
         src, kernel, args, j = t._view
-        src_idx = index_map(src) if src._base is not None else \
+        src_idx = index_map(src) if src._base is not None and not component(src) else \
             jnp.arange(src._data.size, dtype=jnp.int64).reshape(src._data.shape)
         if kernel.op.view == "bitcast":  # view(dtype): the same elements, other bits' meaning
             idx = src_idx
@@ -227,17 +249,32 @@ def write(t, data) -> None:
         if t._views:
             refresh(t)
         return
-    if t._view is None:  # identity alias (.data, detach)
+    _put(t, data)
+    t._vc[0] += 1  # shared with the base, except for .data (its own counter, as in torch)
+    refresh(base)
+
+
+def _put(t, data) -> None:
+    """t's new values into the storage (t a view or alias; its views are not refreshed)."""
+    base = t._base
+    if base is None:
+        _assign(t, data)
+    elif t._view is None:  # identity alias (.data, detach)
         _assign(base, data)
+    elif component(t):  # through the op's inverse, into the source
+        src, kernel, _args, _j = t._view
+        _put(src, kernel.op.view(src._data, data, **dict(kernel.key[2])))
     else:
         if _overlapping(t):
             raise RuntimeError(_EXPANDED)
+        top = anchor(t)
+        if top is not None:  # positions within a component view it was made from
+            _put(top, _scatter(top._data, index_map(t), data))
+            return
         if data.dtype != base._data.dtype:  # written through view(dtype): the same bits
             data = jax.lax.bitcast_convert_type(data, base._data.dtype)
         scatter = _scatter_donated if owned(base) else _scatter
         _assign(base, scatter(base._data, index_map(t), data))
-    t._vc[0] += 1  # shared with the base, except for .data (its own counter, as in torch)
-    refresh(base)
 
 
 def refresh(base) -> None:

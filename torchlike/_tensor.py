@@ -259,6 +259,9 @@ class Tensor:
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if self._data.dtype.kind == "c" and self.is_conj():
+            raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use "
+                               "tensor.resolve_conj().numpy() instead.")
         # torch's array shares the tensor's memory: for a CPU tensor the storage becomes a
         # numpy array (the tensor's own, or a strided window on its base's)
         if self.device.type == "cpu":

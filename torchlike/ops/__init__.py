@@ -7,6 +7,7 @@ from . import compare, scan, sorting, stats, unary  # noqa: F401  (more op famil
 from . import combine, decomp, masked, matfn, random, scatter, split  # noqa: F401
 from . import nn as nn_ops  # noqa: F401  (nn kernels; torch.softmax, torch.log_softmax)
 from . import rnn as rnn_ops  # noqa: F401  (unsafe_chunk / unsafe_split; the oneDNN LSTM layer)
+from . import cplx  # noqa: F401  (view_as_real, real/imag, conj, angle, polar, complex)
 from ._bind import FUNCTIONS as FUNCTIONS
 from ._bind import METHODS
 from ._registry import OPS as OPS
@@ -91,6 +92,8 @@ def _bind() -> None:
     Tensor.H = property(lambda self: shape._T(self).conj() if self.is_complex() else
                         shape._T(self))
     Tensor.mH = property(shape.adjoint)
+    Tensor.real = cplx.component_property("real")
+    Tensor.imag = cplx.component_property("imag")
 
 
 _bind()

@@ -482,7 +482,15 @@ _as_strided = op("as_strided_view", "AsStridedBackward0", dtypes="same", saves=F
     lambda base, idx: base.reshape(-1)[idx])
 
 
+def _no_component(v) -> None:
+    if _storage.anchor(v) is not None:
+        raise NotImplementedError("torchlike: an in-place op under autograd on a tensor that has "
+                                  "a live view through real/imag/view_as_real/view_as_complex/"
+                                  "conj/view(dtype) is not supported")
+
+
 def _inplace_on_view(view, result) -> "Tensor":
+    _no_component(view)
     base = view._base
     idx = _wrap(_storage.index_map(view))
     if result._data.dtype != view._data.dtype:
@@ -501,6 +509,7 @@ def _rebase_views(base) -> None:
     for r in base._views:
         v = r()
         if v is not None and _differentiable_view(v):
+            _no_component(v)
             fresh = run(_as_strided, (base, _wrap(_storage.index_map(v))))
             v._grad_fn, v._output_nr, v._rg = fresh._grad_fn, 0, True
 

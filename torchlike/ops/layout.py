@@ -94,6 +94,15 @@ def view_op_strides(name, st, shape, strides, new_shape):
         return strides
     if name == "t":
         return strides[::-1]
+    if name == "conj":
+        return strides
+    if name == "view_as_real":  # in units of the real parts
+        return [s * 2 for s in strides] + [1]
+    if name == "view_as_complex":
+        return [s // 2 for s in strides[:-1]]
+    if name == "view_dtype_resize":  # the last stride stays 1
+        old, new = shape[-1], new_shape[-1]
+        return [s * new // old for s in strides[:-1]] + [1]
     if name == "permute":
         return [strides[d] for d in st["dims"]]
     if name in ("squeeze", "squeeze_dim", "squeeze_dims"):

@@ -11,7 +11,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .. import _storage
-from .._tensor import _SHORT, _TYPE_NAMES, Size, _wrap, _wrap_dim
+from .._tensor import _SHORT, _TYPE_NAMES, Size, _wrap_dim
 from ..autograd import grad_mode
 from ._bind import method_only, public
 from ._registry import op, resolve, run
@@ -86,26 +86,44 @@ _view_bitcast = op("view_dtype", None, dtypes=lambda o, operands, statics: (None
                    view="bitcast")(lambda a, dtype: lax.bitcast_convert_type(a, dtype.np))
 
 
+def _resize_body(a, dtype):
+    if dtype.itemsize < a.dtype.itemsize:  # bitcast adds a trailing dim of the size ratio
+        out = lax.bitcast_convert_type(a, dtype.np)
+        return out.reshape(a.shape[:-1] + (-1,))
+    ratio = dtype.itemsize // a.dtype.itemsize
+    return lax.bitcast_convert_type(a.reshape(a.shape[:-1] + (-1, ratio)), dtype.np)
+
+
+def _resize_inverse(src, new, dtype):
+    """New values of a view(dtype) between sizes, as the bits of its source's elements."""
+    if new.dtype.itemsize < src.dtype.itemsize:
+        ratio = src.dtype.itemsize // new.dtype.itemsize
+        return lax.bitcast_convert_type(new.reshape(new.shape[:-1] + (-1, ratio)), src.dtype)
+    return lax.bitcast_convert_type(new, src.dtype).reshape(src.shape)
+
+
+_view_resize = op("view_dtype_resize", None, view=_resize_inverse,
+                  dtypes=lambda o, operands, statics: (None, statics[0][1]))(_resize_body)
+
+
 def _view_dtype(input, dtype):
-    """view(dtype): reinterpret the bits (no gradient, as in torch). Between dtypes of one
-    size the result shares the storage; otherwise it is a copy."""
+    """view(dtype): reinterpret the bits (no gradient, as in torch); the result shares the
+    storage (between element sizes, the last dimension is scaled)."""
     dt = D.to_dtype(dtype)
     src = input.dtype
-    a = input._data
     if dt.itemsize == src.itemsize:
         return run(_view_bitcast, (input,), (("dtype", dt),))
     what = f"to view {_SHORT[src.name]} as {_SHORT[dt.name]} (different element sizes)"
-    if a.ndim == 0:
+    if input.ndim == 0:
         raise RuntimeError(f"self.dim() cannot be 0 {what}")
-    if dt.itemsize < src.itemsize:
-        out = lax.bitcast_convert_type(a, dt.np)  # adds a trailing dim of the size ratio
-        return _wrap(out.reshape(a.shape[:-1] + (-1,)))
-    ratio = dt.itemsize // src.itemsize
-    if a.shape[-1] % ratio:
-        raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got "
-                           f"{a.shape[-1]}")
-    a = a.reshape(a.shape[:-1] + (a.shape[-1] // ratio, ratio))
-    return _wrap(lax.bitcast_convert_type(a, dt.np))
+    if input.stride(-1) != 1:
+        raise RuntimeError(f"self.stride(-1) must be 1 {what}")
+    if dt.itemsize > src.itemsize:
+        ratio = dt.itemsize // src.itemsize
+        if input.shape[-1] % ratio:
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got "
+                               f"{input.shape[-1]}")
+    return run(_view_resize, (input,), (("dtype", dt),))
 
 
 _reshape_alias, _ = _view_op("reshape_alias", "ReshapeAliasBackward0",

@@ -110,8 +110,15 @@ erfinv = _unary("erfinv", jax.scipy.special.erfinv, "ErfinvBackward0", reject="c
 lgamma = _unary("lgamma", jax.scipy.special.gammaln, "LgammaBackward0", reject="c")
 digamma = _unary("digamma", _digamma, "DigammaBackward0", reject="c", kernel="digamma")
 def _abs(a):
-    # a * sign(a) has torch's gradient at 0 (zero); jnp.abs's is one
-    return jnp.abs(a) if jnp.iscomplexobj(a) else a * jnp.sign(a)
+    # a * sign(a) has torch's gradient at 0 (zero); jnp.abs's is one (nan for complex 0)
+    return at_nonzero(jnp.abs, a) if jnp.iscomplexobj(a) else a * jnp.sign(a)
+
+
+def at_nonzero(f, a):
+    """f(a), differentiated only where a != 0 (torch's gradient at 0 is zero where jax's
+    formula divides by |a|)."""
+    zero = a == 0
+    return jnp.where(zero, lax.stop_gradient(f(a)), f(jnp.where(zero, 1, a)))
 
 
 abs = _unary("abs", _abs, "AbsBackward0", dtypes=_to_real, reject="b", kernel="abs_cpu",
