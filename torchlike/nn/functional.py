@@ -11,11 +11,14 @@ import numpy as np
 
 from .. import _dtype as D
 from .._random import rng as _rng
-from .._tensor import _wrap, _wrap_dim
+from .._tensor import _SHORT, _wrap, _wrap_dim
 from ..autograd import grad_mode
+from ..ops import linalg as _L
 from ..ops import nn as K
+from ..ops import shape as _S
 from ..ops import pointwise as _P
 from ..ops.compare import outable as _outable
+from ..ops.rnn import unsafe_view as _unsafe_view
 from ..ops._registry import inplace as _inplace
 from ..ops._registry import op as _op
 from ..ops._registry import run
@@ -215,18 +218,59 @@ _C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
 
 
 # ---- linear ------------------------------------------------------------------------------
+def _check_bias(bias, weight, rows):
+    """addmm's checks of its `self` operand (the bias)."""
+    if bias.dtype is not weight.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_SHORT[bias.dtype.name]} and {_SHORT[weight.dtype.name]}")
+    _L._check_self(bias, (rows, weight.shape[0]))
+
+
 def linear(input, weight, bias=None):
+    """at::linear, op by op (so its graph is torch's): addmm for 2-D input with bias, addmm on
+    the input viewed as a matrix for contiguous input with a vector bias, else matmul, then
+    add_ the bias."""
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{input.ndim}D and {weight.ndim}D")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_C_NAME.get(input.dtype.name, input.dtype.name)} != "
                            f"{_C_NAME.get(weight.dtype.name, weight.dtype.name)}")
-    k = input.shape[-1] if input.ndim else 1
-    if weight.ndim != 2 or k != weight.shape[-1]:
-        rows = math.prod(input.shape[:-1]) if input.ndim > 1 else 1
-        wshape = tuple(weight.shape) + (1,) * (2 - weight.ndim)
+    fused = bias is not None and (input.ndim == 2 or (
+        bias.ndim == 1 or sum(n != 1 for n in bias.shape) == 1)
+        and bias.is_contiguous() and input.is_contiguous())
+    k, lead = input.shape[-1], tuple(input.shape[:-1])
+    rows = math.prod(lead)
+    if weight.ndim != 2:  # a vector: torch's weight.t() is the vector itself
+        if fused:  # raises: mat2 must be a matrix
+            _L.addmm(bias, _S.reshape(input, (rows, k)), _S.t(weight))
+        out = _L.matmul(input, _S.t(weight))
+        return out if bias is None else out.add_(bias)
+    if k != weight.shape[1]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
-                           f"{wshape[1]}x{wshape[0]})")
-    return run(K.linear_op, (bias, input, weight), (("nd", input.ndim),))
+                           f"{weight.shape[1]}x{weight.shape[0]})")
+    _L._no_bool("addmm_impl_cpu_", input)
+    if fused:
+        _check_bias(bias, weight, rows)
+        if input.ndim == 2:
+            return run(K.linear_addmm, (bias, input, K.weight_t(weight)))
+        x = _S.reshape(input, (rows, k))
+        return _S.view(run(K.linear_addmm, (bias, x, K.weight_t(weight))),
+                       lead + (weight.shape[0],))
+    # matmul(input, weight.t()): mm, or the input folded to a matrix for mm, or bmm
+    if input.ndim <= 2:
+        x = input if input.ndim == 2 else _S.unsqueeze(input, 0)
+        out = run(K.linear_mm, (x, K.weight_t(weight)))
+        out = out if input.ndim == 2 else _S.squeeze_(out, 0)
+    else:
+        wt = K.weight_t(weight)
+        if _L._should_fold(input, wt):
+            out = run(K.linear_mm, (_L._reshape(input, (rows, k)), wt))
+            out = _unsafe_view(out, lead + (weight.shape[0],))
+        else:
+            out = _L.matmul(input, _S.t(weight))
+    return out if bias is None else out.add_(bias)
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -1,9 +1,9 @@
-"""Matrix products: matmul (with torch's per-case grad_fn names), mm, bmm, mv, dot, vdot,
-inner, outer, addmm/addmv/addbmm/baddbmm/addr, einsum, tensordot, kron, trace, cross.
+"""Matrix products: matmul, mm, bmm, mv, dot, vdot, inner, outer,
+addmm/addmv/addbmm/baddbmm/addr, einsum, tensordot, kron, trace, cross.
 
-torch builds several of these from smaller ops (matmul folds batches into mm and views back,
-einsum permutes/multiplies/sums); one jax body computes the value here and the grad_fn name
-torch's decomposition ends with is a static argument.
+matmul is composed from mm / mv / bmm and view ops as ATen's _matmul_impl composes it, so its
+graph is torch's node for node. einsum is one jax body whose grad_fn name (the last op of
+torch's decomposition) is a static argument.
 """
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ from .. import _dtype as D
 from .._tensor import _SHORT, Tensor, _wrap_dim
 from ._bind import public
 from ._registry import op, run
+from .layout import plain, strides_of, view_strides
+from .rnn import unsafe_view
+from .shape import (broadcast_shape, clone, contiguous, expand, reshape, squeeze, squeeze_,
+                    transpose, unsqueeze)
+from .shape import t as _t
 
 
 def _named(statics, pattern):
@@ -44,7 +49,6 @@ _bmm = op("bmm", "BmmBackward0")(jnp.matmul)
 _mv = op("mv", "MvBackward0")(jnp.matmul)
 _dot = op("dot", "DotBackward0")(jnp.dot)
 _vdot = op("vdot", "VdotBackward0")(jnp.vdot)
-_matmul = op("matmul", _named)(lambda a, b, name: jnp.matmul(a, b))
 
 
 @public()
@@ -136,21 +140,6 @@ def vdot(input, other, *, out=None):
     return run(_vdot, (input, other))
 
 
-def _matmul_name(a, b) -> str:
-    """The grad_fn torch's matmul ends with for batched / broadcast operands (torch 2.13)."""
-    da, db = a.ndim, b.ndim
-    if da == db == 3 and a.shape[0] == 1 and b.shape[0] != 1:
-        da = 2  # torch folds a batch-1 3-D left operand like a matrix (observed in 2.13)
-    if db >= 3 and da == 2 and a.requires_grad:
-        # folded as (b.mT @ a.t()).mT().contiguous(): a copy unless the result is contiguous
-        n, p = a.shape[-2], b.shape[-1]
-        if n == 1 or p == 1 or math.prod(jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])) \
-                * n * p == 0:
-            return "TransposeBackward0"
-        return "CloneBackward0"
-    return "UnsafeViewBackward0"
-
-
 @public()
 def matmul(input, other, *, out=None):
     a, b = input.ndim, other.ndim
@@ -175,7 +164,7 @@ def matmul(input, other, *, out=None):
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{k1} and "
                                f"{other.shape[0]}x{other.shape[1]})")
         _no_bool("addmm_impl_cpu_", input)
-        return run(_matmul, (input, other), (("name", "SqueezeBackward4"),))
+        return squeeze_(run(_mm, (unsqueeze(input, 0), other)), 0)
     if b <= 2:  # folded into one mm / mv over the batch of the left operand
         rows = input.numel() // k1 if k1 else math.prod(input.shape[:-1])
         if b == 1 and k1 != other.shape[0]:
@@ -186,13 +175,78 @@ def matmul(input, other, *, out=None):
                                f"{other.shape[0]}x{other.shape[1]})")
         _no_bool("addmv_impl_cpu" if b == 1 else "addmm_impl_cpu_", input)
     else:
-        from .shape import broadcast_shape
         batch = math.prod(broadcast_shape(input.shape[:-2], other.shape[:-2]))
         if k1 != other.shape[-2]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                                f"[{batch}, {k1}] but got: [{batch}, {other.shape[-2]}].")
         _no_bool("bmm", input)
-    return run(_matmul, (input, other), (("name", _matmul_name(input, other)),))
+    if _should_fold(input, other):
+        return _matmul_folded(input, other)
+    return _matmul_batched(input, other)
+
+
+# ---- ATen's _matmul_impl for operands of 3 or more dimensions, op by op (its graph) --------
+def _reshape(x, shape):
+    """torch's reshape: a view where the strides allow one, else a contiguous copy
+    (CloneBackward0, then UnsafeViewBackward0)."""
+    if plain(x) or view_strides(x.shape, strides_of(x), shape) is not None:
+        return reshape(x, shape)
+    return unsafe_view(clone(x), shape)
+
+
+def _should_fold(a, b) -> bool:
+    """ATen's should_fold: whether the operand of 3+ dims folds into a matrix for one mm / mv
+    (the other has <= 2 dims and requires grad, or the fold needs no copy), else bmm."""
+    big, small = (a, b) if a.ndim >= b.ndim else (b, a)
+    if big.ndim < 3 or small.ndim > 2:
+        return False
+    if small.requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    if big.numel() == 0:
+        return True
+    shape, strides = list(big.shape), list(strides_of(big))
+    if big is b:  # folding b.mT: its last two dimensions swapped
+        shape[-2:], strides[-2:] = shape[:-3:-1], strides[:-3:-1]
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
+
+
+def _matmul_folded(a, b):
+    """N-D @ 1-D / 2-D as one mv / mm on the N-D operand viewed as a matrix (b.mT for 1-D /
+    2-D @ N-D, the result transposed back)."""
+    flip = b.ndim > a.ndim
+    t1 = transpose(b, -2, -1) if flip else a
+    t2 = (_t(a) if a.ndim == 2 else a) if flip else b
+    shape = tuple(t1.shape[:-1])
+    folded = _reshape(t1, (math.prod(shape), t1.shape[-1]))
+    if t2.ndim == 1:
+        return unsafe_view(run(_mv, (folded, t2)), shape)
+    res = unsafe_view(run(_mm, (folded, t2)), shape + (t2.shape[1],))
+    return contiguous(transpose(res, -2, -1)) if flip else res
+
+
+def _matmul_batched(a, b):
+    """Batched operands: both expanded to the broadcast batch, folded to 3-D, one bmm."""
+    da, db = a.ndim, b.ndim
+    if da == db == 3 and a.shape[0] != b.shape[0]:  # a batch of one taken as a matrix
+        if a.shape[0] == 1 and a.requires_grad:
+            return matmul(squeeze(a, 0), b)
+        if b.shape[0] == 1 and b.requires_grad:
+            return matmul(a, squeeze(b, 0))
+    n, m1 = (a.shape[-2] if da > 1 else 1), a.shape[-1]
+    m2, p = (b.shape[-2], b.shape[-1]) if db > 1 else (b.shape[0], 1)
+    batch = broadcast_shape(a.shape[:-2], b.shape[:-2])
+    nb = math.prod(batch)
+    a3 = _reshape(expand(a, batch + (n, m1)), (nb, n, m1))
+    if db == 1:
+        b3 = unsqueeze(_reshape(expand(b, batch + (m2,)), (nb, m2)), 2)
+    else:
+        b3 = _reshape(expand(b, batch + (m2, p)), (nb, m2, p))
+    res = run(_bmm, (a3, b3))
+    if db == 1:
+        res = squeeze(res, -1)
+    return unsafe_view(res, batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ()))
 
 
 @public()
@@ -466,7 +520,6 @@ _cross = op("linalg_cross", "LinalgCrossBackward0")(
 
 
 def linalg_cross(input, other, dim=-1, name="linalg.cross"):
-    from .shape import broadcast_shape
     if input.ndim != other.ndim:
         raise RuntimeError(f"{name}: inputs must have the same number of dimensions.")
     d = _wrap_dim(dim, input.ndim)
@@ -489,7 +542,6 @@ def cross(input, other, dim=None, *, out=None):
                       "Please either pass the dim explicitly or simply use torch.linalg.cross."
                       "\nThe default value of dim will change to agree with that of "
                       "linalg.cross in a future release.", UserWarning, stacklevel=2)
-        from .shape import broadcast_shape
         shape = broadcast_shape(input.shape, other.shape)
         dim = next((k for k, s in enumerate(shape) if s == 3), None)
         if dim is None:

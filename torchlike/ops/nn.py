@@ -11,9 +11,10 @@ import numpy as np
 from jax import lax
 
 from .. import _dtype as D
-from .._tensor import _SHORT, _wrap_dim
+from .._tensor import _SHORT, _wrap, _wrap_dim
+from ..autograd import grad_mode
 from ._bind import public
-from ._registry import in_float, op, run
+from ._registry import _record, in_float, op, resolve, run
 
 _HI = lax.Precision.HIGHEST
 
@@ -65,22 +66,28 @@ def log_softmax(input, dim, dtype=None, *, _stacklevel=None):
 
 
 # ---- linear ------------------------------------------------------------------------------
-def _linear_name(statics, pattern):
-    nd, bias = dict(statics)["nd"], pattern[0] == "t"
-    if nd == 2:
-        return "AddmmBackward0" if bias else "MmBackward0"
-    if nd == 1:
-        return "ViewBackward0" if bias else "SqueezeBackward4"
-    return "ViewBackward0" if bias else "UnsafeViewBackward0"
+# F.linear is composed as at::linear is (torchlike/nn/functional.py), so its graph is torch's:
+# addmm / mm of the input and weight.t(). jax would copy to transpose the weight, so these
+# kernels take the weight itself where torch has its transpose `wt`: weight_t records w.t()'s
+# TBackward0 node over the weight's own array, and the kernels contract its last dimension.
+# Gradients flowing through that node keep the weight's shape (no transpose and back).
+_weight_t = op("linear_weight_t", "TBackward0", dtypes="same", saves=False)(lambda w: w)
+linear_addmm = op("linear_addmm", "AddmmBackward0")(
+    lambda c, x, w: c + jnp.matmul(x, w.T, precision=_HI))
+linear_mm = op("linear_mm", "MmBackward0")(lambda x, w: jnp.matmul(x, w.T, precision=_HI))
 
 
-def _linear_body(b, x, w, nd):
-    y = jnp.matmul(x, w.T, precision=_HI)
-    return y if b is None else y + b
+def weight_t(weight):
+    """weight.t() as torch records it (TBackward0, sharing the weight's version counter), over
+    the weight's array untransposed: an operand for linear_addmm / linear_mm only."""
+    wt = _wrap(weight._data)
+    wt._vc = weight._vc
+    if weight._rg and grad_mode._enabled[0]:
+        _record(_weight_t, resolve(_weight_t, (weight,))[0], (weight,), [weight._data], (0,),
+                (wt,))
+    return wt
 
 
-# Operands (bias, input, weight): torch's addmm(bias, input, weight.t()) edge order.
-linear_op = op("linear", _linear_name, dtypes="same")(_linear_body)
 bilinear_op = op("bilinear", lambda s, p: "AddBackward0" if p[3] == "t" else "ViewBackward0",
                  dtypes="same")(
     lambda x1, x2, w, b: (lambda y: y if b is None else y + b)(
