@@ -18,7 +18,7 @@ from ..ops import nn as K
 from ..ops import shape as _S
 from ..ops import pointwise as _P
 from ..ops.compare import outable as _outable
-from ..ops.rnn import unsafe_view as _unsafe_view
+from ..ops.shape import unsafe_view as _unsafe_view
 from ..ops._registry import inplace as _inplace
 from ..ops._registry import op as _op
 from ..ops._registry import run
@@ -266,7 +266,7 @@ def linear(input, weight, bias=None):
     else:
         wt = K.weight_t(weight)
         if _L._should_fold(input, wt):
-            out = run(K.linear_mm, (_L._reshape(input, (rows, k)), wt))
+            out = run(K.linear_mm, (_L.reshape(input, (rows, k)), wt))
             out = _unsafe_view(out, lead + (weight.shape[0],))
         else:
             out = _L.matmul(input, _S.t(weight))

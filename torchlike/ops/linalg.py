@@ -1,25 +1,22 @@
-"""Matrix products: matmul, mm, bmm, mv, dot, vdot, inner, outer,
-addmm/addmv/addbmm/baddbmm/addr, einsum, tensordot, kron, trace, cross.
+"""Matrix products: matmul, mm, bmm, mv, dot, vdot, outer, addmm/addmv/addbmm/baddbmm/addr
+(einsum, tensordot, inner, kron, trace and cross are in products.py).
 
 matmul is composed from mm / mv / bmm and view ops as ATen's _matmul_impl composes it, so its
-graph is torch's node for node. einsum is one jax body whose grad_fn name (the last op of
-torch's decomposition) is a static argument.
+graph is torch's node for node.
 """
 from __future__ import annotations
 
 import math
-import warnings
 
 import jax.numpy as jnp
 
 from .. import _dtype as D
-from .._tensor import _SHORT, Tensor, _wrap_dim
+from .._tensor import _SHORT
 from ._bind import public
 from ._registry import op, run
-from .layout import plain, strides_of, view_strides
-from .rnn import unsafe_view
-from .shape import (broadcast_shape, clone, contiguous, expand, reshape, squeeze, squeeze_,
-                    transpose, unsqueeze)
+from .layout import strides_of
+from .shape import (broadcast_shape, contiguous, expand, reshape, squeeze, squeeze_,
+                    transpose, unsafe_view, unsqueeze)
 from .shape import t as _t
 
 
@@ -186,14 +183,6 @@ def matmul(input, other, *, out=None):
 
 
 # ---- ATen's _matmul_impl for operands of 3 or more dimensions, op by op (its graph) --------
-def _reshape(x, shape):
-    """torch's reshape: a view where the strides allow one, else a contiguous copy
-    (CloneBackward0, then UnsafeViewBackward0)."""
-    if plain(x) or view_strides(x.shape, strides_of(x), shape) is not None:
-        return reshape(x, shape)
-    return unsafe_view(clone(x), shape)
-
-
 def _should_fold(a, b) -> bool:
     """ATen's should_fold: whether the operand of 3+ dims folds into a matrix for one mm / mv
     (the other has <= 2 dims and requires grad, or the fold needs no copy), else bmm."""
@@ -219,7 +208,7 @@ def _matmul_folded(a, b):
     t1 = transpose(b, -2, -1) if flip else a
     t2 = (_t(a) if a.ndim == 2 else a) if flip else b
     shape = tuple(t1.shape[:-1])
-    folded = _reshape(t1, (math.prod(shape), t1.shape[-1]))
+    folded = reshape(t1, (math.prod(shape), t1.shape[-1]))
     if t2.ndim == 1:
         return unsafe_view(run(_mv, (folded, t2)), shape)
     res = unsafe_view(run(_mm, (folded, t2)), shape + (t2.shape[1],))
@@ -238,11 +227,11 @@ def _matmul_batched(a, b):
     m2, p = (b.shape[-2], b.shape[-1]) if db > 1 else (b.shape[0], 1)
     batch = broadcast_shape(a.shape[:-2], b.shape[:-2])
     nb = math.prod(batch)
-    a3 = _reshape(expand(a, batch + (n, m1)), (nb, n, m1))
+    a3 = reshape(expand(a, batch + (n, m1)), (nb, n, m1))
     if db == 1:
-        b3 = unsqueeze(_reshape(expand(b, batch + (m2,)), (nb, m2)), 2)
+        b3 = unsqueeze(reshape(expand(b, batch + (m2,)), (nb, m2)), 2)
     else:
-        b3 = _reshape(expand(b, batch + (m2, p)), (nb, m2, p))
+        b3 = reshape(expand(b, batch + (m2, p)), (nb, m2, p))
     res = run(_bmm, (a3, b3))
     if db == 1:
         res = squeeze(res, -1)
@@ -375,175 +364,3 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
             raise RuntimeError(f"For integral input tensors, argument {name} must not be a "
                                "floating point number.")
     return _run_add(_addr, input, vec1, vec2, beta, alpha)
-
-
-# ---- einsum / tensordot / inner / kron -----------------------------------------------------
-_einsum = op("einsum", _named)(lambda *xs, eq, name: jnp.einsum(eq, *xs))
-
-
-def _einsum_name(eq, n_ops) -> str:
-    lhs, _, rhs = eq.partition("->")
-    ins = [set(s.replace(".", "")) for s in lhs.split(",")]
-    labels = set().union(*ins)
-    if "->" in eq:
-        out = set(rhs.replace(".", ""))
-    else:
-        out = {c for c in labels if lhs.count(c) == 1}
-    contracted = bool(labels - out)
-    if n_ops == 1:
-        return "SumBackward1" if contracted else "PermuteBackward0"
-    return "ViewBackward0" if contracted else "MulBackward0"
-
-
-def _sublist(args):
-    """torch.einsum(op1, [0, 1], op2, [1, 2], [0, 2]): the equation from subscript lists."""
-    def letters(lst):
-        out = ""
-        for n in lst:
-            if n is Ellipsis:
-                out += "..."
-            elif 0 <= n < 26:
-                out += chr(ord("A") + n)
-            elif 26 <= n < 52:
-                out += chr(ord("a") + n - 26)
-            else:
-                raise ValueError("einsum(): subscript in subscript list is not within the valid "
-                                 "range [0, 52)")
-        return out
-    eq = ",".join(letters(lst) for lst in args[1::2])
-    if len(args) % 2 == 1:
-        return eq + "->" + letters(args[-1]), args[:-1:2]
-    return eq, args[::2]
-
-
-@public(method=False)
-def einsum(*args):
-    if len(args) < 2:
-        raise ValueError("einsum(): must specify the equation string and at least one operand, "
-                         "or at least one operand and its subscripts list")
-    if isinstance(args[0], Tensor):
-        equation, operands = _sublist(args)
-    else:
-        equation, operands = args[0], args[1:]
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    eq = equation.replace(" ", "")
-    n_spec = len(eq.partition("->")[0].split(","))
-    if n_spec != len(operands) and len(operands) > 2:  # torch hands these to opt_einsum
-        raise ValueError(f"Number of einsum subscripts, {n_spec}, must be equal to the number "
-                         f"of operands, {len(operands)}.")
-    if n_spec > len(operands):
-        raise RuntimeError("einsum(): fewer operands were provided than specified in the "
-                           "equation")
-    if n_spec < len(operands):
-        raise RuntimeError("einsum(): more operands were provided than specified in the "
-                           "equation")
-    sizes: dict = {}
-    for k, (spec, t) in enumerate(zip(eq.partition("->")[0].split(","), operands)):
-        if "." not in spec:
-            for c, s in zip(spec, t.shape):
-                if sizes.get(c, s) != s and s != 1 and sizes[c] != 1:
-                    raise RuntimeError(f"einsum(): subscript {c} has size {s} for operand {k} "
-                                       f"which does not broadcast with previously seen size "
-                                       f"{sizes[c]}")
-                if sizes.get(c, 1) == 1:
-                    sizes[c] = s
-    return run(_einsum, tuple(operands), (("eq", eq), ("name", _einsum_name(eq, len(operands)))))
-
-
-_tensordot = op("tensordot", "ViewBackward0")(lambda a, b, axes: jnp.tensordot(a, b, axes))
-
-
-@public(method=False)
-def tensordot(a, b, dims=2, out=None):
-    if isinstance(dims, Tensor):
-        dims = dims.tolist() if dims.ndim else int(dims.item())
-    if isinstance(dims, int):
-        if dims < 0:
-            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-        da, db = list(range(-dims, 0)), list(range(dims))
-    else:
-        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
-    if len(da) != len(db):
-        raise RuntimeError("both dimension lists should have same length")
-    if a.dtype is not b.dtype:
-        raise RuntimeError("both inputs should have same dtype")
-    for x, y in zip(da, db):
-        sa, sb = a.shape[_wrap_dim(x, a.ndim)], b.shape[_wrap_dim(y, b.ndim)]
-        if sa != sb:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} "
-                               f"in dim {x} and second has size {sb} in dim {y}")
-    axes = (tuple(_wrap_dim(x, a.ndim) for x in da), tuple(_wrap_dim(y, b.ndim) for y in db))
-    return run(_tensordot, (a, b), (("axes", axes),))
-
-
-@public()
-def inner(input, other, *, out=None):
-    if input.ndim == 0 or other.ndim == 0:
-        return input * other
-    if input.shape[-1] != other.shape[-1]:
-        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
-                           f"got shapes {list(input.shape)} and {list(other.shape)}")
-    if input.dtype.kind == "b" or other.dtype.kind == "b":  # torch's kernel for 1-D / n-D
-        kernel = "dot" if input.ndim == other.ndim == 1 else "addmm_impl_cpu_"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
-    return tensordot(input, other, ([-1], [-1]))
-
-
-_kron = op("kron", "UnsafeViewBackward0")(jnp.kron)
-
-
-@public()
-def kron(input, other, *, out=None):
-    return run(_kron, (input, other))
-
-
-def _trace_rule(op_, operands, statics):
-    dt = operands[0].dtype
-    return None, D.int64 if dt.kind in "biu" else dt
-
-
-_trace = op("trace", "TraceBackward0", dtypes=_trace_rule)(
-    lambda a: jnp.trace(a, dtype=jnp.int64 if jnp.issubdtype(a.dtype, jnp.integer) else None))
-
-
-@public()
-def trace(input):
-    if input.ndim != 2:
-        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
-    _no_bool("trace", input)
-    return run(_trace, (input,))
-
-
-_cross = op("linalg_cross", "LinalgCrossBackward0")(
-    lambda a, b, dim: jnp.cross(a, b, axis=dim))
-
-
-def linalg_cross(input, other, dim=-1, name="linalg.cross"):
-    if input.ndim != other.ndim:
-        raise RuntimeError(f"{name}: inputs must have the same number of dimensions.")
-    d = _wrap_dim(dim, input.ndim)
-    if input.shape[d] != 3 or other.shape[d] != 3:
-        raise RuntimeError(f"{name}: inputs dimension {dim} must have length 3. Got "
-                           f"{input.shape[d]} and {other.shape[d]}")
-    broadcast_shape(input.shape, other.shape)
-    if input.dtype is not other.dtype:
-        raise RuntimeError(f"expected scalar type {_SHORT[input.dtype.name]} but found "
-                           f"{_SHORT[other.dtype.name]}")
-    if input.dtype.kind == "b":
-        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
-    return run(_cross, (input, other), (("dim", d),))
-
-
-@public()
-def cross(input, other, dim=None, *, out=None):
-    if dim is None:
-        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
-                      "Please either pass the dim explicitly or simply use torch.linalg.cross."
-                      "\nThe default value of dim will change to agree with that of "
-                      "linalg.cross in a future release.", UserWarning, stacklevel=2)
-        shape = broadcast_shape(input.shape, other.shape)
-        dim = next((k for k, s in enumerate(shape) if s == 3), None)
-        if dim is None:
-            raise RuntimeError("no dimension of size 3 in input")
-    return linalg_cross(input, other, dim)

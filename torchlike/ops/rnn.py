@@ -10,6 +10,7 @@ from jax import lax
 from .._tensor import _wrap_dim
 from ._bind import public
 from ._registry import op, run
+from .shape import unsafe_view as unsafe_view  # noqa: F401  (the RNN modules use it)
 
 _HI = lax.Precision.HIGHEST
 
@@ -17,8 +18,6 @@ _HI = lax.Precision.HIGHEST
 # does not track as views (UnsafeSplitBackward0, UnsafeViewBackward0) -----------------------
 _unsafe_split = op("unsafe_split", "UnsafeSplitBackward0", dtypes="same", saves=False,
                    nout=-1)(lambda a, sections, dim: tuple(jnp.split(a, sections, axis=dim)))
-_unsafe_view = op("unsafe_view", "UnsafeViewBackward0", dtypes="same", saves=False)(
-    lambda a, shape: a.reshape(shape))
 
 
 @public()
@@ -49,11 +48,6 @@ def unsafe_chunk(input, chunks: int, dim: int = 0) -> tuple:
         return tuple(run(_unsafe_split, (input,), (("sections", (0,) * (chunks - 1)),
                                                    ("dim", d))))
     return unsafe_split(input, -(-n // chunks), d)
-
-
-def unsafe_view(input, shape: tuple):
-    """at::_unsafe_view: a reshape recorded as UnsafeViewBackward0 (its result is no view)."""
-    return run(_unsafe_view, (input,), (("shape", tuple(shape)),))
 
 
 # ---- the oneDNN LSTM layer ----------------------------------------------------------------

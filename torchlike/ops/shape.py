@@ -128,8 +128,13 @@ def _view_dtype(input, dtype):
 
 _reshape_alias, _ = _view_op("reshape_alias", "ReshapeAliasBackward0",
                              lambda a, shape: jnp.reshape(a, shape))
-_reshape_copy = op("reshape_copy", "UnsafeViewBackward0", dtypes="same", saves=False)(
-    lambda a, shape: jnp.reshape(a, shape))
+_unsafe_view = op("unsafe_view", "UnsafeViewBackward0", dtypes="same", saves=False)(
+    lambda a, shape: a.reshape(shape))
+
+
+def unsafe_view(input, shape: tuple):
+    """at::_unsafe_view: a reshape recorded as UnsafeViewBackward0 (its result is no view)."""
+    return run(_unsafe_view, (input,), (("shape", tuple(shape)),))
 
 
 def _viewable(input, shape) -> bool:
@@ -163,7 +168,7 @@ def reshape(input, *shape):
         return run(_view, (input,), (("shape", shape),))
     if view_strides(input.shape, strides, shape) is not None:
         return run(_reshape_alias, (input,), (("shape", shape),))
-    return run(_reshape_copy, (input,), (("shape", shape),))
+    return unsafe_view(clone(input), shape)  # torch's copy: CloneBackward0, then the view
 
 
 @method_only("view_as")
