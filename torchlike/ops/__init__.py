@@ -7,6 +7,7 @@ from . import compare, scan, sorting, stats, unary  # noqa: F401  (more op famil
 from . import combine, decomp, masked, matfn, random, scatter, split  # noqa: F401
 from . import nn as nn_ops  # noqa: F401  (nn kernels; torch.softmax, torch.log_softmax)
 from . import rnn as rnn_ops  # noqa: F401  (unsafe_chunk / unsafe_split; the oneDNN LSTM layer)
+from . import extra, extra_composite  # noqa: F401  (more pointwise math; torch's composites)
 from . import cplx  # noqa: F401  (view_as_real, real/imag, conj, angle, polar, complex)
 from ._bind import FUNCTIONS as FUNCTIONS
 from ._bind import METHODS
