@@ -16,8 +16,8 @@ from ..._errors import NotImplementedOp
 from ..._tensor import Tensor
 from ...ops._registry import run
 from ...ops.combine import cat, stack
-from ...ops.linalg import addmm, mm
-from ...ops.rnn import mkldnn_lstm_layer, unsafe_chunk, unsafe_view
+from ...ops.linalg import mm
+from ...ops.rnn import mkldnn_lstm_layer, unsafe_chunk
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -44,32 +44,15 @@ def _reset_uniform(module) -> None:
 # ---- ATen's pieces: at::linear, the cells (p: w_ih, w_hh, b_ih, b_hh, w_hr) ----------------
 # ATen's cells write in place (add_, sigmoid_, mul_); the out-of-place ops here record the
 # same nodes and edges. `pre`: x is the input's part of the gates, computed for all steps.
-def _linear(x, w, b=None):
-    """at::linear: addmm for 2-D input with bias, addmm on the flattened input for contiguous
-    3-D input with bias, else matmul (3-D input folded to one mm) and then the bias added."""
-    if b is not None and x.dim() == 2:
-        return addmm(b, x, w.t())
-    t = x.shape[:-1]
-    if b is not None and x.is_contiguous():
-        return addmm(b, x.reshape(-1, x.shape[-1]), w.t()).view(*t, w.shape[0])
-    if x.dim() == 2:
-        y = mm(x, w.t())
-    else:
-        flat = (x.reshape(-1, x.shape[-1]) if x.is_contiguous() else
-                unsafe_view(x.contiguous(), (-1, x.shape[-1])))
-        y = unsafe_view(mm(flat, w.t()), (*t, w.shape[0]))
-    return y if b is None else y + b
-
-
 def _simple_cell(act):
     def cell(x, h, p, pre=False):
-        return act(_linear(h, p[1], p[3]) + (x if pre else _linear(x, p[0], p[2])))
+        return act(F.linear(h, p[1], p[3]) + (x if pre else F.linear(x, p[0], p[2])))
     return cell
 
 
 def _lstm_cell(x, state, p, pre=False):
     hx, cx = state
-    gates = _linear(hx, p[1], p[3]) + (x if pre else _linear(x, p[0], p[2]))
+    gates = F.linear(hx, p[1], p[3]) + (x if pre else F.linear(x, p[0], p[2]))
     i, f, g, o = unsafe_chunk(gates, 4, 1)
     cy = f.sigmoid() * cx + i.sigmoid() * g.tanh()
     hy = o.sigmoid() * cy.tanh()
@@ -77,8 +60,8 @@ def _lstm_cell(x, state, p, pre=False):
 
 
 def _gru_cell(x, h, p, pre=False):
-    i_r, i_z, i_n = unsafe_chunk(x if pre else _linear(x, p[0], p[2]), 3, 1)
-    h_r, h_z, h_n = unsafe_chunk(_linear(h, p[1], p[3]), 3, 1)
+    i_r, i_z, i_n = unsafe_chunk(x if pre else F.linear(x, p[0], p[2]), 3, 1)
+    h_r, h_z, h_n = unsafe_chunk(F.linear(h, p[1], p[3]), 3, 1)
     r = (h_r + i_r).sigmoid()
     z = (h_z + i_z).sigmoid()
     n = (i_n + h_n * r).tanh()
@@ -92,7 +75,7 @@ _CELLS = {"RNN_TANH": _simple_cell(Tensor.tanh), "RNN_RELU": _simple_cell(Tensor
 def _full_layer(cell, x, hidden, p, reverse: bool):
     """ATen's FullLayer (or one half of FullBidirectionalLayer) on CPU: the input's part of
     the gates for all steps in one linear, then the cell step by step."""
-    steps = _linear(x, p[0], p[2]).unbind(0)
+    steps = F.linear(x, p[0], p[2]).unbind(0)
     outs = [None] * len(steps)
     for t in range(len(steps) - 1, -1, -1) if reverse else range(len(steps)):
         hidden = cell(steps[t], hidden, p, True)
