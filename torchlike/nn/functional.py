@@ -381,8 +381,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    nd = max(x1.ndim, x2.ndim)
-    return run(K.cosine_similarity_op, (x1, x2, eps), (("dim", _wrap_dim(dim, nd)),))
+    if x1.shape != x2.shape:  # torch broadcasts the two first
+        x1, x2 = _S.broadcast_tensors(x1, x2)
+    return run(K.cosine_similarity_op, (x1, x2, eps), (("dim", _wrap_dim(dim, x1.ndim)),))
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):

@@ -93,7 +93,7 @@ _EXACT = dict.fromkeys(
     ("matmul", "mm", "bmm", "mv", "addmm", "addmv", "baddbmm", "tril", "triu", "diag", "gather",
      "inverse", "cross", "norm", "inv", "inv_ex", "det", "solve", "solve_ex", "vector_norm",
      "matrix_power", "cholesky", "cholesky_ex", "linalg.cross", "eigh", "eigvalsh", "svd",
-     "svdvals", "slogdet", "qr"), _EXPECTED)
+     "svdvals", "slogdet", "qr", "isin", "renorm"), _EXPECTED)
 _EXACT.update({
     "dot": "result dtype {os} does not match input dtype {s}",
     "vdot": "result dtype {os} does not match input dtype {s}",
@@ -120,6 +120,8 @@ _EXACT.update({
     "nanquantile": "quantile() out tensor must be same dtype as the input tensor",
     "linalg.vecdot": "linalg.vecdot: Expected out of dtype{s} but found {os}",
     "multi_dot": "multi_dot(): expected out tensor to have dtype {c} but got {oc}",
+    "frexp": {"f": "torch.frexp() expects mantissa to have dtype {c} but got {oc}",
+              "i": "torch.frexp() expects exponent to have int dtype but got {oc}"},
 })
 
 
@@ -128,8 +130,10 @@ def _write_out(name, result, out):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     src, dst = result.dtype, out.dtype
     if src is not dst and name in _EXACT:
-        raise RuntimeError(_EXACT[name].format(c=_CTYPE[src.name], s=_SHORT[src.name],
-                                               oc=_CTYPE[dst.name], os=_SHORT[dst.name]))
+        msg = _EXACT[name]
+        msg = msg[src.kind] if isinstance(msg, dict) else msg  # per output (frexp)
+        raise RuntimeError(msg.format(c=_CTYPE[src.name], s=_SHORT[src.name],
+                                      oc=_CTYPE[dst.name], os=_SHORT[dst.name]))
     if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
         raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "
                            f"type {_SHORT[dst.name]}")

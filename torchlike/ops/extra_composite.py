@@ -355,9 +355,6 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 @public(method=False)
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     from ..nn import functional as F
-    if x1.shape != x2.shape:  # torch broadcasts the two first
-        from .shape import broadcast_tensors
-        x1, x2 = broadcast_tensors(x1, x2)
     return F.cosine_similarity(x1, x2, dim, eps)
 
 
