@@ -158,8 +158,9 @@ def test_nn_linear_module(x_shape, bias, layout):
 
 
 def test_linear_backward_stays_one_cached_program():
-    """The composite's backward is one fused program per graph structure: after the first
-    steps (whose leaf nodes are new, so ordered differently), steps only hit the cache."""
+    """The composite's backward is one fused program per graph structure, compiled once: the
+    first step's leaf nodes are new, later steps reuse them, and the order (the cache key)
+    is the same."""
     x = torchlike.tensor(R.standard_normal((4, 3)).astype("float32"))
     m = torchlike.nn.Sequential(torchlike.nn.Linear(3, 4), torchlike.nn.ReLU(),
                                 torchlike.nn.Linear(4, 2))
@@ -167,11 +168,8 @@ def test_linear_backward_stays_one_cached_program():
     for step in range(5):
         m.zero_grad()
         m(x).sum().backward()
-        if step == 1:
-            warm = cache_info()
     info = cache_info()
-    assert info["compiles"] == warm["compiles"] <= 2 and info["misses"] == warm["misses"]
-    assert info["hits"] == warm["hits"] + 3
+    assert info["compiles"] == 1 and info["misses"] == 1 and info["hits"] == 4
 
 
 def test_linear_errors():

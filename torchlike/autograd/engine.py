@@ -21,15 +21,35 @@ from .graph import AccumulateGrad
 
 def topo_order(roots) -> list:
     """Nodes reachable from `roots`, each before every node it feeds: newest first, since an
-    edge always points to an older node (torch's engine also runs newest first)."""
+    edge always points to an older node (torch's engine also runs newest first). A leaf's
+    AccumulateGrad comes right after the last node feeding it (torch runs it as soon as it
+    is ready): so the order, and the backward cache's key, do not depend on when a leaf's
+    node was made (in the first training step, or in an earlier one)."""
     seen = {r for r in roots if r is not None}
     stack = list(seen)
+    feeds: dict = {}  # AccumulateGrad -> edges into it not yet placed
     while stack:
         for nxt, _ in stack.pop().next_functions:
-            if nxt is not None and nxt not in seen:
+            if nxt is None:
+                continue
+            if nxt.__class__ is AccumulateGrad:
+                feeds[nxt] = feeds.get(nxt, 0) + 1
+            if nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
-    return sorted(seen, key=_SEQ, reverse=True)
+    if not feeds:
+        return sorted(seen, key=_SEQ, reverse=True)
+    order = [n for n in roots if n is not None and n not in feeds and
+             n.__class__ is AccumulateGrad]  # a leaf as a root of its own
+    for node in sorted([n for n in seen if n.__class__ is not AccumulateGrad], key=_SEQ,
+                       reverse=True):
+        order.append(node)
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt.__class__ is AccumulateGrad:
+                left = feeds[nxt] = feeds[nxt] - 1
+                if left == 0:
+                    order.append(nxt)
+    return order
 
 
 _SEQ = operator.attrgetter("seq")
