@@ -315,6 +315,17 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return _dropout(input, p, training, inplace, _feature_shape(input, 5))
 
 
+def _lookup_checks(input, weight, max_norm, norm_type) -> None:
+    """embedding / embedding_bag: indices in range; max_norm renormalises the rows in place."""
+    idx = np.asarray(input._data)
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        with grad_mode.no_grad():
+            weight._set_data(run(K.embedding_renorm_op, (weight, input),
+                                 (("max_norm", float(max_norm)),
+                                  ("norm_type", float(norm_type))))._data)
+
 # ---- embedding, one_hot ------------------------------------------------------------------
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
@@ -331,14 +342,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         if not -n <= padding_idx < n:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx = padding_idx % n
-    idx = np.asarray(input._data)
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise IndexError("index out of range in self")
-    if max_norm is not None:
-        with grad_mode.no_grad():
-            weight._set_data(run(K.embedding_renorm_op, (weight, input),
-                                 (("max_norm", float(max_norm)),
-                                  ("norm_type", float(norm_type))))._data)
+    _lookup_checks(input, weight, max_norm, norm_type)
     return run(K.embedding_op, (weight, input), (("padding_idx", padding_idx),
                                                  ("scale_grad", bool(scale_grad_by_freq))))
 
@@ -389,3 +393,27 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return run(K.pairwise_distance_op, (x1, x2, eps), (("p", float(p)),
                                                        ("keepdim", bool(keepdim))))
+from ._functional_extra import pixel_shuffle as pixel_shuffle  # noqa: E402
+from ._functional_extra import pixel_unshuffle as pixel_unshuffle  # noqa: E402
+from ._functional_extra import channel_shuffle as channel_shuffle  # noqa: E402
+from ._functional_extra import native_channel_shuffle as native_channel_shuffle  # noqa: E402
+from ._functional_extra import unfold as unfold  # noqa: E402
+from ._functional_extra import fold as fold  # noqa: E402
+from ._functional_extra import instance_norm as instance_norm  # noqa: E402
+from ._functional_extra import local_response_norm as local_response_norm  # noqa: E402
+from ._functional_extra import avg_pool3d as avg_pool3d  # noqa: E402
+from ._functional_extra import max_pool3d as max_pool3d  # noqa: E402
+from ._functional_extra import embedding_bag as embedding_bag  # noqa: E402
+from ._functional_extra import rrelu as rrelu  # noqa: E402
+from ._functional_extra import rrelu_ as rrelu_  # noqa: E402
+from ._functional_extra import gumbel_softmax as gumbel_softmax  # noqa: E402
+from ._functional_extra import alpha_dropout as alpha_dropout  # noqa: E402
+from ._functional_extra import feature_alpha_dropout as feature_alpha_dropout  # noqa: E402
+from ._functional_extra_loss import triplet_margin_loss as triplet_margin_loss  # noqa: E402
+from ._functional_extra_loss import margin_ranking_loss as margin_ranking_loss  # noqa: E402
+from ._functional_extra_loss import hinge_embedding_loss as hinge_embedding_loss  # noqa: E402
+from ._functional_extra_loss import cosine_embedding_loss as cosine_embedding_loss  # noqa: E402
+from ._functional_extra_loss import multi_margin_loss as multi_margin_loss  # noqa: E402
+from ._functional_extra_loss import multilabel_margin_loss as multilabel_margin_loss  # noqa: E402,E501
+from ._functional_extra_loss import poisson_nll_loss as poisson_nll_loss  # noqa: E402
+from ._functional_extra_loss import gaussian_nll_loss as gaussian_nll_loss  # noqa: E402
