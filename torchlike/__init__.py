@@ -57,6 +57,8 @@ from . import nn as nn  # noqa: E402
 from . import optim as optim  # noqa: E402
 from . import utils as utils  # noqa: E402
 from . import linalg as linalg  # noqa: E402
+from . import fft as fft  # noqa: E402
+from . import special as special  # noqa: E402
 from . import serialization as serialization  # noqa: E402
 from .serialization import save as save  # noqa: E402
 from .serialization import load as load  # noqa: E402

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import conversion, indexing, linalg, pointwise, products, reduction, shape  # noqa: F401
-from . import compare, scan, sorting, stats, unary  # noqa: F401  (more op families)
+from . import compare, scan, sorting, spectral, stats, unary  # noqa: F401  (more op families)
 from . import combine, decomp, masked, matfn, random, scatter, split  # noqa: F401
 from . import nn as nn_ops  # noqa: F401  (nn kernels; torch.softmax, torch.log_softmax)
 from . import rnn as rnn_ops  # noqa: F401  (unsafe_chunk / unsafe_split; the oneDNN LSTM layer)
