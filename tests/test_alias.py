@@ -162,3 +162,19 @@ def test_install_alias_in_process(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "1 True True"
+
+
+def test_missing_names_in_every_module_raise_not_implemented():
+    import importlib
+
+    import pytest
+
+    for mod in ("torchlike", "torchlike.linalg", "torchlike.special", "torchlike.fft",
+                "torchlike.cuda", "torchlike.autograd", "torchlike.nn", "torchlike.nn.functional",
+                "torchlike.nn.init", "torchlike.nn.utils", "torchlike.optim",
+                "torchlike.optim.lr_scheduler", "torchlike.utils", "torchlike.utils.data",
+                "torchlike.serialization", "torchlike.accelerator"):
+        m = importlib.import_module(mod)
+        with pytest.raises(NotImplementedError, match=r"^torch\..*no_such_op is not implemented"):
+            getattr(m, "no_such_op")
+        assert not hasattr(m, "no_such_op")  # still an AttributeError for feature checks

@@ -1,6 +1,7 @@
 """torch.accelerator: the current accelerator is CUDA exactly when JAX has a GPU backend."""
 from __future__ import annotations
 
+from ._errors import missing as _missing
 from . import cuda
 from ._device import device as _device
 
@@ -32,3 +33,6 @@ def synchronize(device=None) -> None:
     if not cuda.is_available():
         raise RuntimeError(_NONE)
     cuda.synchronize(device)
+
+
+__getattr__ = _missing("torch.accelerator")  # names torchlike lacks: NotImplementedError

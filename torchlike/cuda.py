@@ -1,6 +1,7 @@
 """torch.cuda: answers from JAX's GPU backend."""
 from __future__ import annotations
 
+from ._errors import missing as _missing
 from ._device import _gpus
 
 
@@ -32,3 +33,6 @@ manual_seed_all = manual_seed
 def get_device_name(device=None) -> str:
     gpus = _gpus()
     return gpus[0].device_kind if gpus else ""
+
+
+__getattr__ = _missing("torch.cuda")  # names torchlike lacks: NotImplementedError

@@ -1,6 +1,7 @@
 """torch.linalg: norms, decompositions, solvers and products (bodies live in ops/)."""
 from __future__ import annotations
 
+from ._errors import missing as _missing
 import inspect
 import math
 
@@ -126,3 +127,6 @@ def _with_out(namespace: dict) -> None:
 
 
 _with_out(globals())
+
+
+__getattr__ = _missing("torch.linalg")  # names torchlike lacks: NotImplementedError

@@ -24,6 +24,7 @@ saved as a contiguous copy.
 """
 from __future__ import annotations
 
+from ._errors import missing as _missing
 import _compat_pickle
 import contextlib
 import io
@@ -564,3 +565,6 @@ def load(f, map_location=None, pickle_module: Any = None, *, weights_only: bool 
                 if not weights_only:
                     raise
                 raise pickle.UnpicklingError(_weights_only_message(str(e))) from None
+
+
+__getattr__ = _missing("torch.serialization")  # names torchlike lacks: NotImplementedError

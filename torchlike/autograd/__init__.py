@@ -1,6 +1,7 @@
 """torch.autograd: backward, grad, grad modes, Function, and the vjp cache's controls."""
 from __future__ import annotations
 
+from .._errors import missing as _missing
 from .. import _tensor as _T  # a module reference: _tensor imports autograd in turn
 from .engine import run_backward as _run_backward
 from .function import Function as Function
@@ -56,3 +57,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if materialize_grads:
                 res[i] = _T._wrap(jnp.zeros_like(inputs[i]._data))
     return tuple(res)
+
+
+__getattr__ = _missing("torch.autograd")  # names torchlike lacks: NotImplementedError

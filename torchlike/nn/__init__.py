@@ -1,4 +1,5 @@
 """torch.nn: Module, layers, Parameter, functional, init, utils."""
+from .._errors import missing as _missing
 from . import functional as functional
 from . import init as init
 from . import modules as modules
@@ -127,3 +128,6 @@ from .modules import MultiMarginLoss as MultiMarginLoss
 from .modules import MultiLabelMarginLoss as MultiLabelMarginLoss
 from .modules import PoissonNLLLoss as PoissonNLLLoss
 from .modules import GaussianNLLLoss as GaussianNLLLoss
+
+
+__getattr__ = _missing("torch.nn")  # names torchlike lacks: NotImplementedError

@@ -3,6 +3,7 @@ Convolution/pooling, normalization and losses live in _functional_{conv,norm,los
 re-exported here. Kernels are entries of the op table (torchlike/ops/nn.py)."""
 from __future__ import annotations
 
+from .._errors import missing as _missing
 import math
 import warnings
 
@@ -417,3 +418,6 @@ from ._functional_extra_loss import multi_margin_loss as multi_margin_loss  # no
 from ._functional_extra_loss import multilabel_margin_loss as multilabel_margin_loss  # noqa: E402,E501
 from ._functional_extra_loss import poisson_nll_loss as poisson_nll_loss  # noqa: E402
 from ._functional_extra_loss import gaussian_nll_loss as gaussian_nll_loss  # noqa: E402
+
+
+__getattr__ = _missing("torch.nn.functional")  # names torchlike lacks: NotImplementedError

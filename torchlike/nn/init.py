@@ -2,6 +2,7 @@
 generator (torch's distributions and bounds; the streams differ from torch's mt19937)."""
 from __future__ import annotations
 
+from .._errors import missing as _missing
 import math
 import warnings
 
@@ -208,3 +209,6 @@ kaiming_uniform = kaiming_uniform_
 kaiming_normal = kaiming_normal_
 orthogonal = orthogonal_
 sparse = sparse_
+
+
+__getattr__ = _missing("torch.nn.init")  # names torchlike lacks: NotImplementedError

@@ -2,6 +2,7 @@
 They only change `group['lr']`: the jitted updates take lr as an argument, so no recompiles."""
 from __future__ import annotations
 
+from .._errors import missing as _missing
 import math
 import types
 import warnings
@@ -361,3 +362,6 @@ class ReduceLROnPlateau(LRScheduler):
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.__dict__.update(state_dict)
+
+
+__getattr__ = _missing("torch.optim.lr_scheduler")  # names torchlike lacks: NotImplementedError

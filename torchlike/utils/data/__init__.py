@@ -1,4 +1,5 @@
 """torch.utils.data: datasets, samplers, DataLoader, collation."""
+from ..._errors import missing as _missing
 from ._collate import default_collate as default_collate
 from ._collate import default_convert as default_convert
 from .dataloader import DataLoader as DataLoader
@@ -17,3 +18,6 @@ from .sampler import Sampler as Sampler
 from .sampler import SequentialSampler as SequentialSampler
 from .sampler import SubsetRandomSampler as SubsetRandomSampler
 from .sampler import WeightedRandomSampler as WeightedRandomSampler
+
+
+__getattr__ = _missing("torch.utils.data")  # names torchlike lacks: NotImplementedError
