@@ -47,6 +47,11 @@ from . import _dtype as D
 from ._tensor import Size, Tensor, _Synced, _wrap
 from .ops.layout import is_contiguous, strides_of
 from . import _storage
+from ._weights_only import _not_allowed, _user_globals, _weights_only_message
+from ._weights_only import add_safe_globals as add_safe_globals
+from ._weights_only import clear_safe_globals as clear_safe_globals
+from ._weights_only import get_safe_globals as get_safe_globals
+from ._weights_only import safe_globals as safe_globals
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
@@ -375,58 +380,6 @@ def _torch_globals() -> dict[str, Any]:
     return rc
 
 
-_safe: list = []  # add_safe_globals entries
-
-
-def _user_globals() -> dict[str, Any]:
-    rc = {}
-    for f in _safe:
-        if isinstance(f, tuple):  # (global, "its.full.name")
-            rc[f[1]] = f[0]
-            continue
-        full = f"{f.__module__}.{f.__qualname__}"
-        rc[full] = f
-        if full.startswith("torchlike."):  # the checkpoint names it torch.X
-            rc["torch" + full[len("torchlike"):]] = f
-    return rc
-
-
-def add_safe_globals(safe_globals: list) -> None:
-    """Allow these globals when loading with weights_only=True."""
-    _safe.extend(g for g in safe_globals if g not in _safe)
-
-
-def get_safe_globals() -> list:
-    return list(_safe)
-
-
-def clear_safe_globals() -> None:
-    _safe.clear()
-
-
-@contextlib.contextmanager
-def safe_globals(safe_globals: list):
-    """Context manager: add_safe_globals for the duration of the block."""
-    added = [g for g in safe_globals if g not in _safe]
-    _safe.extend(added)
-    try:
-        yield
-    finally:
-        for g in added:
-            if g in _safe:
-                _safe.remove(g)
-
-
-def _not_allowed(full: str) -> pickle.UnpicklingError:
-    if full.startswith("builtins."):
-        full = full[len("builtins."):]
-    return pickle.UnpicklingError(
-        f"Unsupported global: GLOBAL {full} was not an allowed global by default. Please use "
-        f"`torch.serialization.add_safe_globals([{full}])` or the "
-        f"`torch.serialization.safe_globals([{full}])` context manager to allowlist this "
-        "global if you trust this class/function.")
-
-
 class _Unpickler(pickle.Unpickler):
     """Resolves torch's names to torchlike objects; weights_only: only allowed ones."""
 
@@ -456,25 +409,6 @@ class _Unpickler(pickle.Unpickler):
         if module == "torch" or module.startswith("torch."):
             module = "torchlike" + module[len("torch"):]
         return super().find_class(module, name)
-
-
-_UNSAFE = ("In PyTorch 2.6, we changed the default value of the `weights_only` argument in "
-           "`torch.load` from `False` to `True`. Re-running `torch.load` with `weights_only` "
-           "set to `False` will likely succeed, but it can result in arbitrary code execution. "
-           "Do it only if you got the file from a trusted source.")
-_DOCS = ("\n\nCheck the documentation of torch.load to learn more about types accepted by "
-         "default with weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
-
-
-def _weights_only_message(message: str) -> str:
-    """torch's wording around a weights_only refusal."""
-    if "was not an allowed global by default" in message:
-        return ("Weights only load failed. This file can still be loaded, to do so you have two "
-                "options, \033[1mdo those steps only if you trust the source of the "
-                f"checkpoint\033[0m. \n\t(1) {_UNSAFE}\n\t(2) Alternatively, to load with "
-                "`weights_only=True` please check the recommended steps in the following "
-                "error message.\n\tWeightsUnpickler error: " + message + _DOCS)
-    return f"Weights only load failed. {_UNSAFE}\n\n\n{message}{_DOCS}"
 
 
 def _default_location(location: str) -> str:
