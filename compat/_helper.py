@@ -158,3 +158,26 @@ def check_raises(fn, *inputs):
         raise AssertionError(f"torchlike did not raise (torch raised {want!r})")
     assert isinstance(got, type(want)), f"torchlike raised {got!r}, torch raised {want!r}"
     return str(want), str(got)
+
+
+def graph(outputs) -> list:
+    """The whole graph under `outputs`, each node numbered in order of first visit (breadth
+    first, next_functions in order): [(name, leaf shape, ((node number, output_nr), ...))],
+    preceded by the outputs' (node number, output_nr)."""
+    number, nodes = {}, []
+
+    def visit(fn):
+        if fn is not None and id(fn) not in number:
+            number[id(fn)] = len(nodes)
+            nodes.append(fn)
+        return None if fn is None else number[id(fn)]
+
+    lines = [tuple((visit(o.grad_fn), o.output_nr) for o in outputs)]
+    i = 0
+    while i < len(nodes):
+        fn = nodes[i]
+        edges = tuple((visit(f), nr) for f, nr in fn.next_functions)
+        leaf = tuple(fn.variable.shape) if hasattr(fn, "variable") else None
+        lines.append((type(fn).__name__, leaf, edges))
+        i += 1
+    return lines

@@ -33,6 +33,9 @@ FORMS = {
     "conj": lambda L, z: z.conj(),
     "conj_of_transpose": lambda L, z: z.t().conj(),
     "conj_physical": lambda L, z: z.conj_physical(),
+    "torch_conj": lambda L, z: L.conj(z),
+    "torch_conj_physical": lambda L, z: L.conj_physical(z),
+    "torch_resolve_conj": lambda L, z: L.resolve_conj(z.conj()),
     "resolve_conj": lambda L, z: z.conj().resolve_conj(),
     "angle": lambda L, z: z.angle(),
     "angle_real": lambda L, z: L.angle(z.real - 1),
@@ -85,6 +88,7 @@ WRITES = {
                              "w[1, 0] = 9 - 1j; obs += [f]",
     "conj_of_conj_write": "c = z.conj().conj(); c[1, 1] = 2j; obs += [z]",
     "version_counter": "r = z.real; v0 = z._version; r.add_(1); obs += [z._version - v0]",
+    "conj_physical_": "r = z[0]; z.conj_physical_(); obs += [z, r, z.is_conj()]",
 }
 
 

@@ -428,3 +428,11 @@ def test_factory_out(case, dtype):
             return str(e)
         return r is o, repr(o)
     assert run(torchlike) == run(torch)
+
+
+def test_special_and_split_method_forms():
+    def run(L):
+        x = L.tensor([0.5, 1.5, 2.0])
+        return [repr(x.i0()), repr(x.clone().i0_()), repr((x + 2).mvlgamma_(2)),
+                repr(L.arange(6.).unsafe_split(2))]
+    assert run(torchlike) == run(torch)

@@ -13,32 +13,10 @@ import torch
 
 import torchlike
 from torchlike.autograd import cache_info, clear_cache
+from _helper import graph
 
 R = np.random.default_rng(0)
 RTOL, ATOL = 1e-5, 1e-5
-
-
-def _graph(out) -> list:
-    """The graph under `out`, nodes numbered in order of first visit (breadth first,
-    next_functions in order): [(name, leaf shape, ((node number, output_nr), ...))], preceded
-    by the output's (node number, output_nr)."""
-    number, nodes = {}, []
-
-    def visit(fn):
-        if fn is not None and id(fn) not in number:
-            number[id(fn)] = len(nodes)
-            nodes.append(fn)
-        return None if fn is None else number[id(fn)]
-
-    lines = [(visit(out.grad_fn), out.output_nr)]
-    i = 0
-    while i < len(nodes):
-        fn = nodes[i]
-        edges = tuple((visit(f), nr) for f, nr in fn.next_functions)
-        leaf = tuple(fn.variable.shape) if hasattr(fn, "variable") else None
-        lines.append((type(fn).__name__, leaf, edges))
-        i += 1
-    return lines
 
 
 def _leaf(L, array, grad, layout):
@@ -74,7 +52,7 @@ def _same(fn, specs):
         if isinstance(out, tuple):  # (output, more leaves: a module's parameters)
             out, more = out
             leaves += more
-        graph = _graph(out)
+        nodes = graph([out])
         if cot is None:
             cot = R.standard_normal(tuple(out.shape)).astype("float32")
         if out.requires_grad:
@@ -82,7 +60,7 @@ def _same(fn, specs):
         value = np.asarray(out.detach().tolist(), dtype="float32")
         grads = [None if t.grad is None else np.asarray(t.grad.tolist(), dtype="float32")
                  for t in leaves]
-        results.append((graph, value, grads))
+        results.append((nodes, value, grads))
     (want, w_val, w_grads), (got, g_val, g_grads) = results
     for i, (w, g) in enumerate(zip(want, got)):
         assert g == w, f"node {i - 1}: torchlike {g} != torch {w}\ntorch: {want}\ngot: {got}"

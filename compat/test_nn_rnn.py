@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helper import check_raises
+from _helper import check_raises, graph
 
 import torchlike
 
@@ -355,29 +355,6 @@ def test_trains():
 
 
 # ---- the autograd graph: every node's name and next_functions, as torch on CPU -------------
-def _graph(outputs) -> list:
-    """The whole graph under `outputs`, each node numbered in order of first visit (breadth
-    first, next_functions in order): [(name, leaf shape, ((node number, output_nr), ...))],
-    preceded by the outputs' (node number, output_nr)."""
-    number, nodes = {}, []
-
-    def visit(fn):
-        if fn is not None and id(fn) not in number:
-            number[id(fn)] = len(nodes)
-            nodes.append(fn)
-        return None if fn is None else number[id(fn)]
-
-    lines = [tuple((visit(o.grad_fn), o.output_nr) for o in outputs)]
-    i = 0
-    while i < len(nodes):
-        fn = nodes[i]
-        edges = tuple((visit(f), nr) for f, nr in fn.next_functions)
-        leaf = tuple(fn.variable.shape) if hasattr(fn, "variable") else None
-        lines.append((type(fn).__name__, leaf, edges))
-        i += 1
-    return lines
-
-
 def _same_graph(make, x_shape, states=(), dtype="float32", train=False, x_grad=True):
     """Build the module in both libraries, run it on inputs (and initial states) that require
     grad, and compare the graphs under all its outputs."""
@@ -390,7 +367,7 @@ def _same_graph(make, x_shape, states=(), dtype="float32", train=False, x_grad=T
             out = m(ins[0])
         else:
             out = m(ins[0], tuple(ins[1:]) if len(ins) == 3 else ins[1])
-        graphs.append(_graph(_flat(out)))
+        graphs.append(graph(_flat(out)))
     want, got = graphs
     for i, (w, g) in enumerate(zip(want, got)):
         assert g == w, f"node {i - 1}: torchlike {g} != torch {w}"
@@ -484,4 +461,4 @@ def test_unsafe_chunk(fn):
     assert len(t) == len(g)
     for w, v in zip(t, g):
         np.testing.assert_array_equal(_np(v), _np(w))
-    assert _graph(g) == _graph(t)
+    assert graph(g) == graph(t)
