@@ -21,35 +21,28 @@ from .graph import AccumulateGrad
 
 def topo_order(roots) -> list:
     """Nodes reachable from `roots`, each before every node it feeds: newest first, since an
-    edge always points to an older node (torch's engine also runs newest first). A leaf's
-    AccumulateGrad comes right after the last node feeding it (torch runs it as soon as it
-    is ready): so the order, and the backward cache's key, do not depend on when a leaf's
-    node was made (in the first training step, or in an earlier one)."""
-    seen = {r for r in roots if r is not None}
-    stack = list(seen)
-    feeds: dict = {}  # AccumulateGrad -> edges into it not yet placed
+    edge always points to an older node (torch's engine also runs newest first); the leaves'
+    AccumulateGrad nodes last, in the order the graph reaches them. (By age they would sort
+    differently in a training step's first run, which makes them, and later steps, which
+    reuse them: the order is the backward cache's key.)"""
+    inner, leaves, seen = [], [], set()
+    for r in roots:
+        if r is not None and r not in seen:
+            seen.add(r)
+            (leaves if r.__class__ is AccumulateGrad else inner).append(r)
+    stack = list(inner)
     while stack:
         for nxt, _ in stack.pop().next_functions:
-            if nxt is None:
-                continue
-            if nxt.__class__ is AccumulateGrad:
-                feeds[nxt] = feeds.get(nxt, 0) + 1
-            if nxt not in seen:
+            if nxt is not None and nxt not in seen:
                 seen.add(nxt)
-                stack.append(nxt)
-    if not feeds:
-        return sorted(seen, key=_SEQ, reverse=True)
-    order = [n for n in roots if n is not None and n not in feeds and
-             n.__class__ is AccumulateGrad]  # a leaf as a root of its own
-    for node in sorted([n for n in seen if n.__class__ is not AccumulateGrad], key=_SEQ,
-                       reverse=True):
-        order.append(node)
-        for nxt, _ in node.next_functions:
-            if nxt is not None and nxt.__class__ is AccumulateGrad:
-                left = feeds[nxt] = feeds[nxt] - 1
-                if left == 0:
-                    order.append(nxt)
-    return order
+                if nxt.__class__ is AccumulateGrad:
+                    leaves.append(nxt)
+                else:
+                    inner.append(nxt)
+                    stack.append(nxt)
+    inner.sort(key=_SEQ, reverse=True)
+    inner += leaves
+    return inner
 
 
 _SEQ = operator.attrgetter("seq")
