@@ -45,6 +45,7 @@ from . import autograd as autograd  # noqa: E402
 from .autograd import enable_grad as enable_grad  # noqa: E402
 from .autograd import inference_mode as inference_mode  # noqa: E402
 from .autograd import is_grad_enabled as is_grad_enabled  # noqa: E402
+from .autograd import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402
 from .autograd import no_grad as no_grad  # noqa: E402
 from .autograd import set_grad_enabled as set_grad_enabled  # noqa: E402
 from ._creation import *  # noqa: E402,F401,F403  (creation ops: listed in _creation.__all__)

@@ -517,7 +517,7 @@ def _differentiable_view(t: Tensor) -> bool:
 
 
 def _check_inplace(self: Tensor, result: Tensor) -> None:
-    if grad_mode._enabled[0]:
+    if grad_mode._modes.grad:
         if self._grad_fn is None and self._rg:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")

@@ -102,7 +102,7 @@ class Function(metaclass=_FunctionMeta):
                 cls.setup_context(ctx, args, out)
             else:
                 out = cls.forward(ctx, *args, **kwargs)
-        if not (grad_mode._enabled[0] and any(t._rg for t in tensors)):
+        if not (grad_mode._modes.grad and any(t._rg for t in tensors)):
             return out
         ctx.next_functions = tuple(t._edge() if t._rg else (None, 0) for t in tensors)
         ctx.seq = next(graph._seq)  # newer than the edges, some of which may be new

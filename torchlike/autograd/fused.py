@@ -85,7 +85,10 @@ def backward(order, roots):
             _cache.popitem(last=False)
     else:
         _stats["hits"] += 1
-        _cache.move_to_end(key)
+        try:
+            _cache.move_to_end(key)
+        except KeyError:  # another thread's miss evicted it meanwhile: prog is still good
+            pass
     grads = prog(arrays, _vector(floats, np.float64), _vector(ints, np.int64),
                  [g._data for _, g in roots])
     return dict(zip(leaves, grads))

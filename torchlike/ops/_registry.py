@@ -332,7 +332,7 @@ def binary(op: Op, cache: dict, a, b, kinds: str):
     except (ValueError, TypeError) as e:
         raise _translate(op, (a, b), e) from None
     res = _wrap(out)
-    if op.grad_fn is not None and grad_mode._enabled[0] and (a._rg or c is Tensor and b._rg):
+    if op.grad_fn is not None and grad_mode._modes.grad and (a._rg or c is Tensor and b._rg):
         operands = (a, b)
         diff = tuple([i for i in k.tensor_edge_pos if operands[i]._rg])
         if diff:
@@ -365,7 +365,7 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
         rest = (None, *args[1:])
         for j, t in enumerate(outs):
             _storage.link(operands[0], t, (k, rest, j))
-    if op.grad_fn is not None and grad_mode._enabled[0]:
+    if op.grad_fn is not None and grad_mode._modes.grad:
         # only operands with an edge get gradients (not index, mask or target operands)
         diff = tuple([i for i in k.tensor_edge_pos if operands[i]._rg])
         if diff:
@@ -448,7 +448,7 @@ def _record(op, k, operands, args, diff, outs):
 def inplace(self, result) -> "Tensor":
     """Write a functional result back into `self`, as torch's in-place variants do."""
     _check_inplace(self, result)
-    if grad_mode._enabled[0] and (result._rg or (self._base is not None and self._base._rg)) \
+    if grad_mode._modes.grad and (result._rg or (self._base is not None and self._base._rg)) \
             and _differentiable_view(self):
         return _inplace_on_view(self, result)
     data = result._data

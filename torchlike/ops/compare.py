@@ -65,7 +65,7 @@ def outable(fn):
     def wrapper(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
-        if grad_mode._enabled[0] and any(isinstance(a, Tensor) and a._rg
+        if grad_mode._modes.grad and any(isinstance(a, Tensor) and a._rg
                                          for a in (*args, *kwargs.values())):
             raise RuntimeError(f"{fn.__name__}(): functions with out=... arguments don't "
                                "support automatic differentiation, but one of the arguments "

@@ -366,7 +366,7 @@ def setitem(self, index, value):
                ("accumulate", False), ("name", name))
     # Outside autograd, a base whose array nothing else holds is updated in place by XLA
     # (donation) instead of copying the whole base for a small slice.
-    donate = self._base is None and not (grad_mode._enabled[0] and (
+    donate = self._base is None and not (grad_mode._modes.grad and (
         self._rg or (isinstance(value, Tensor) and value._rg))) and _storage.owned(self)
     inplace(self, run(_setitem, (self, value, *p.dyn, *p.arrays), statics, donate=donate))
 

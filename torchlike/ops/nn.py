@@ -82,7 +82,7 @@ def weight_t(weight):
     the weight's array untransposed: an operand for linear_addmm / linear_mm only."""
     wt = _wrap(weight._data)
     wt._vc = weight._vc
-    if weight._rg and grad_mode._enabled[0]:
+    if weight._rg and grad_mode._modes.grad:
         _record(_weight_t, resolve(_weight_t, (weight,))[0], (weight,), [weight._data], (0,),
                 (wt,))
     return wt

@@ -50,7 +50,7 @@ def _infer_shape(shape, numel) -> tuple:
 def _meta_inplace(self, res, vop, statics):
     """In-place metadata ops (t_, squeeze_, ...): self takes the new shape, strides and grad_fn
     of `res` = vop(self); tensors sharing its storage keep their own geometry, as in torch."""
-    if self._grad_fn is None and self._rg and grad_mode._enabled[0]:
+    if self._grad_fn is None and self._rg and grad_mode._modes.grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     old_shape, old_strides = tuple(self._data.shape), strides_of(self)
