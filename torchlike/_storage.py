@@ -43,6 +43,11 @@ def owned(t) -> bool:
 
 
 # ---- memory shared with numpy (torch.from_numpy, Tensor.numpy) -----------------------------
+def _c_order(a: np.ndarray) -> np.ndarray:
+    """`a` in C order, keeping its shape (np.ascontiguousarray makes a 0-d array 1-d)."""
+    return a if a.flags.c_contiguous else np.array(a, order="C")
+
+
 def share_host(t, host: np.ndarray) -> None:
     """Base tensor t's storage becomes the numpy array `host`, as torch's from_numpy/numpy()
     share memory: on the CPU, t's array is `host`'s memory when it is contiguous and 64-byte
@@ -50,7 +55,7 @@ def share_host(t, host: np.ndarray) -> None:
     into `host` for as long as `host` is alive (t's array holds the memory, not the `host`
     object). Tensors that read a copy of `host` (t when XLA could not use its memory, and t's
     views) re-read `host` when used, if small (see `_Synced`)."""
-    t._data = data = upload(np.ascontiguousarray(host))
+    t._data = data = upload(_c_order(host))
     t.__dict__["_host"] = weakref.ref(host)
     if t._views is None:
         t._views = []  # writes to t now take write(), which keeps `host` in step
@@ -83,7 +88,7 @@ def synced(t, arr):
         return arr
     now = host if t is base else host[t.__dict__["_hidx"]]
     if now.tobytes() != np.asarray(arr).tobytes():
-        arr = upload(np.ascontiguousarray(now))
+        arr = upload(_c_order(now))
         t._data = arr
     return arr
 
