@@ -211,7 +211,7 @@ def _add(buffers, node, nr, g, nout) -> None:
 
 def _apply(node, grads, create_graph):
     """One op node's vjp: cotangents of its outputs -> one gradient per tensor operand."""
-    node.check_alive()
+    args = node.live_args()
     k = node.kernel
     cts = []
     for g, (shape, dt) in zip(grads, node.out_meta):
@@ -221,7 +221,7 @@ def _apply(node, grads, create_graph):
         from ..ops._registry import vjp_op
         res = vjp_op(node, grads)
     else:
-        res = [T._wrap(r) for r in k.vjp_jit(node.diff)(node.args, cts)]
+        res = [T._wrap(r) for r in k.vjp_jit(node.diff)(args, cts)]
     # Map results (one per diff position) onto next_functions.
     out = [None] * len(node.next_functions)
     for j, r in zip(k.edge_index(node.diff), res):

@@ -63,7 +63,8 @@ def backward(order, roots):
         saved = node.saved_versions
         if node._freed or saved and any([vc[0] != v for vc, v, _ in saved]):
             node.check_alive()  # raises torch's error
-        k, args, diff = node.kernel, node.args, node.diff
+        k, diff = node.kernel, node.diff
+        args = node.args if not node._hollow else node.live_args()
         for i in k.tensor_pos:
             arrays.append(args[i])
         if k.number_pos:

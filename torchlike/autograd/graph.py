@@ -8,6 +8,9 @@ from __future__ import annotations
 import itertools
 import re
 
+import jax
+import jax.numpy as jnp
+
 _seq = itertools.count()  # creation order: every edge points to an older node
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
@@ -21,7 +24,7 @@ class Node:
     """Base of every grad_fn class; `type(node).__name__` is torch's name (AddBackward0...)."""
 
     __slots__ = ("kernel", "args", "inputs", "diff", "next_functions", "out_meta", "_hooks",
-                 "_pre_hooks", "_freed", "metadata", "saved_versions", "seq", "__weakref__")
+                 "_pre_hooks", "_freed", "_hollow", "metadata", "saved_versions", "seq", "__weakref__")
     fusable = True  # plain op nodes run inside the fused, cached backward
 
     def __init__(self, kernel, args, inputs, diff, next_functions, out_meta):
@@ -34,6 +37,7 @@ class Node:
         self._hooks = None
         self._pre_hooks = None
         self._freed = False
+        self._hollow = False  # released, saving nothing: args hold _Hollow stand-ins
         self.metadata = {}
         self.saved_versions = None  # ((version counter, version at record, tensor or None), ...)
         self.seq = next(_seq)
@@ -67,12 +71,27 @@ class Node:
                     raise RuntimeError(_modified(self, vc[0], version, t))
 
     def release(self) -> None:
-        """Free what torch would free after backward without retain_graph."""
+        """Free what torch would free after backward without retain_graph. A node that saves
+        nothing can run backward again (as in torch): its vjp needs only its operands' shapes,
+        so their arrays give way to _Hollow stand-ins."""
         if self.kernel.op.saves:
             self._freed = True
             self.args = None
             self.inputs = None
             self.saved_versions = None
+        elif not self._hollow:
+            self._hollow = True
+            self.inputs = None
+            self.args = tuple([_Hollow(a) if isinstance(a, jax.Array) else a
+                               for a in self.args])
+
+    def live_args(self) -> tuple:
+        """args for running the vjp: torch's error if saved values were freed; zeros in place
+        of a released node's hollow operands (their values never reach its gradients)."""
+        self.check_alive()
+        if not self._hollow:
+            return self.args
+        return tuple([a.zeros() if a.__class__ is _Hollow else a for a in self.args])
 
 
 def _modified(node, now, then, t) -> str:
@@ -98,6 +117,18 @@ def _op(node) -> str:
     return re.sub(r"Backward\d*$", "", node.name())
 
 
+class _Hollow:
+    """A released operand of a node that saves nothing: only its shape and dtype remain."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, a) -> None:
+        self.shape, self.dtype = a.shape, a.dtype
+
+    def zeros(self):
+        return jnp.zeros(self.shape, self.dtype)
+
+
 class AccumulateGrad(Node):
     """The node of a leaf that requires grad; `variable` is the leaf."""
 
@@ -112,6 +143,7 @@ class AccumulateGrad(Node):
         self._hooks = None
         self._pre_hooks = None
         self._freed = False
+        self._hollow = False
         self.metadata = {}
 
     def release(self) -> None:
