@@ -536,4 +536,7 @@ def vjp_op(node, grads) -> list:
     cts = [g if g is not None else _wrap(jnp.zeros(shape, dt))
            for g, (shape, dt) in zip(grads, node.out_meta)
            if jnp.issubdtype(dt, jnp.inexact)]
-    return list(run(o, tuple(node.inputs) + tuple(cts)))
+    inputs = node.inputs
+    if inputs is None:  # released: the operands' values never reach a hollow node's gradients
+        inputs = [_wrap(a) if isinstance(a, jax.Array) else a for a in node.live_args()]
+    return list(run(o, tuple(inputs) + tuple(cts)))
