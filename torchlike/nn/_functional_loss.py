@@ -276,7 +276,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 def _check_targets(input, target, weight, ignore_index):
     """torch's class-index checks: dtype, batch size, weight size, bounds (on the host)."""
     if target.dtype.name not in ("int64", "uint8"):
-        raise RuntimeError("expected scalar type Long but found "
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_SHORT[target.dtype.name]}")
     if input.ndim < 1 or input.ndim > 1 and input.shape[0] != (target.shape[0] if
                                                                 target.ndim else -1):

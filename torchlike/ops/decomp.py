@@ -182,37 +182,52 @@ def solve(A, B, *, left=True, out=None):
 
 # ---- cholesky ------------------------------------------------------------------------------
 def _chol_body(a, upper):
-    L = jnp.linalg.cholesky(a)
-    info = jnp.isnan(jnp.diagonal(L, axis1=-2, axis2=-1)).any(-1).astype(jnp.int32)
-    L = jnp.tril(L)
+    L = jnp.tril(jnp.linalg.cholesky(a))
+    failed = jnp.isnan(jnp.diagonal(L, axis1=-2, axis2=-1)).any(-1)  # XLA: all NaN then
+    info, partial = lax.cond(failed.any(), _potf2, _potf2_skipped, lax.stop_gradient(a))
+    L = jnp.where((info > 0)[..., None, None], partial, L)
     return (jnp.swapaxes(L, -1, -2).conj() if upper else L), info
+
+
+def _potf2(a):
+    """LAPACK's unblocked Cholesky (xPOTF2, lower): info is the order of the first leading
+    minor that is not positive-definite, and a failed matrix keeps the partial factor LAPACK
+    leaves (column info-1's pivot left unrooted, later columns as they were)."""
+    n = a.shape[-1]
+    idx = jnp.arange(n)
+
+    def step(j, carry):
+        a, info = carry
+        before = jnp.where(idx < j, a, 0)  # the columns already factored
+        row = before[..., j, :]
+        ajj = a[..., j, j].real - jnp.sum(jnp.abs(row) ** 2, -1)
+        live = info == 0
+        ok = live & (ajj > 0)  # NaN is not > 0: it fails too, as in LAPACK
+        info = jnp.where(live & ~ok, j + 1, info)
+        d = jnp.sqrt(jnp.where(ok, ajj, 1))
+        col = (a[..., :, j] - jnp.einsum("...ik,...k->...i", before, row.conj())) / d[..., None]
+        col = jnp.where((idx > j) & ok[..., None], col, a[..., :, j])  # LAPACK: only if ok
+        col = jnp.where(idx == j, jnp.where(ok, d, ajj)[..., None].astype(a.dtype), col)
+        return a.at[..., :, j].set(jnp.where(live[..., None], col, a[..., :, j])), info
+
+    a, info = lax.fori_loop(0, n, step, (a, jnp.zeros(a.shape[:-2], jnp.int32)))
+    return info, jnp.tril(a)
+
+
+def _potf2_skipped(a):
+    return jnp.zeros(a.shape[:-2], jnp.int32), a
 
 
 _cholesky_ex = op("linalg_cholesky_ex", "LinalgCholeskyExBackward0", nout=2)(_chol_body)
 _cholesky_old = op("cholesky", "CholeskyBackward0")(lambda a, upper: _chol_body(a, upper)[0])
 
 
-def _failed_minor(A: np.ndarray) -> int:
-    """Order of the first leading minor that is not positive-definite (LAPACK potrf's info)."""
-    a = np.array(A, dtype=np.float64 if A.dtype.kind == "f" else np.complex128)
-    n = a.shape[-1]
-    for j in range(n):
-        d = a[j, j].real - np.sum(np.abs(a[j, :j]) ** 2)
-        if not d > 0:
-            return j + 1
-        a[j, j] = np.sqrt(d)
-        for i in range(j + 1, n):
-            a[i, j] = (a[i, j] - np.sum(a[i, :j] * np.conj(a[j, :j]))) / a[j, j]
-    return 0
-
-
 def _chol_error(A, info, name="linalg.cholesky"):
     bad = np.asarray(info._data).reshape(-1)
     if not bad.any():
         return
-    mats = np.asarray(A._data).reshape((-1,) + tuple(A.shape[-2:]))
     b = int(np.flatnonzero(bad)[0])
-    k = _failed_minor(mats[b])
+    k = int(bad[b])  # the order of the first leading minor that is not positive-definite
     batch = f"(Batch element {b}): " if A.ndim > 2 else ""
     raise LinAlgError(f"{name}: {batch}The factorization could not be completed because the "
                       f"input is not positive-definite (the leading minor of order {k} is not "

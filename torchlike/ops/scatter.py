@@ -32,7 +32,7 @@ def _bounds(index, n, dim, exc=RuntimeError, prefix="", allow_negative=False):
         return
     lo = -n if allow_negative else 0
     if vals.max() >= n or vals.min() < lo:
-        bad = int(vals.max() if vals.max() >= n else vals.min())
+        bad = int(vals[(vals >= n) | (vals < lo)].flat[0])  # torch names the first in order
         raise exc(f"{prefix}index {bad} is out of bounds for dimension {dim} with size {n}")
 
 
@@ -336,7 +336,11 @@ def index_add(input, dim, index, source, *, alpha=1):
     _index_vector("index_add_", index)
     d = _wrap_dim(dim, input.ndim)
     _check_source("index_add_", input, d, index, source)
-    _bounds(index, input.shape[d] if input.ndim else 1, d)
+    n = input.shape[d] if input.ndim else 1
+    if input.ndim > 1 and d in (0, input.ndim - 1):  # torch's CPU kernel checks by scatter_add
+        _bounds(index, n, d)
+    elif index.numel() and not bool(((index >= 0) & (index < n)).all()):
+        raise IndexError("index out of range in self")
     return run(_index_add, (input, index, source, alpha), (("dim", d),))
 
 
