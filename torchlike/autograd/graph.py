@@ -24,7 +24,8 @@ class Node:
     """Base of every grad_fn class; `type(node).__name__` is torch's name (AddBackward0...)."""
 
     __slots__ = ("kernel", "args", "inputs", "diff", "next_functions", "out_meta", "_hooks",
-                 "_pre_hooks", "_freed", "_hollow", "metadata", "saved_versions", "seq", "__weakref__")
+                 "_pre_hooks", "_freed", "_hollow", "metadata", "saved_versions", "seq",
+                 "__weakref__")
     fusable = True  # plain op nodes run inside the fused, cached backward
 
     def __init__(self, kernel, args, inputs, diff, next_functions, out_meta):
