@@ -173,8 +173,47 @@ def test_missing_names_in_every_module_raise_not_implemented():
                 "torchlike.cuda", "torchlike.autograd", "torchlike.nn", "torchlike.nn.functional",
                 "torchlike.nn.init", "torchlike.nn.utils", "torchlike.optim",
                 "torchlike.optim.lr_scheduler", "torchlike.utils", "torchlike.utils.data",
-                "torchlike.serialization", "torchlike.accelerator"):
+                "torchlike.serialization", "torchlike.accelerator", "torchlike.nn.modules",
+                "torchlike.nn.parameter", "torchlike.optim.optimizer", "torchlike.backends",
+                "torchlike.backends.cudnn", "torchlike.backends.cuda", "torchlike.backends.mps",
+                "torchlike.multiprocessing", "torchlike.distributed", "torchlike.version",
+                "torchlike.cpu", "torchlike.xpu", "torchlike.mps", "torchlike.jit",
+                "torchlike.compiler", "torchlike.distributions", "torchlike.cuda.amp",
+                "torchlike.nn.utils.rnn", "torchlike.utils.data.distributed"):
         m = importlib.import_module(mod)
         with pytest.raises(NotImplementedError, match=r"^torch\..*no_such_op is not implemented"):
             getattr(m, "no_such_op")
         assert not hasattr(m, "no_such_op")  # still an AttributeError for feature checks
+
+
+def test_names_torch_has_import_and_raise_when_used(tmp_path: Path) -> None:
+    """A name torchlike lacks in a module where torch has it imports (no ImportError) and
+    raises NotImplementedError naming it when used; generated submodules import too."""
+    write(tmp_path / "prog.py", """\
+        import torch
+        from torch.optim.lr_scheduler import OneCycleLR
+        import torch.distributions.normal
+        from torch.cuda.amp import GradScaler
+        from torch.utils.data.distributed import DistributedSampler
+        import torch.backends.cudnn as cudnn
+        out = [hasattr(torch.optim.lr_scheduler, "OneCycleLR"),
+               torch.distributions.normal.Normal is torch.distributions.Normal,
+               cudnn.benchmark, torch.backends.mps.is_available()]
+        class MyScaler(GradScaler):
+            pass
+        for use in (lambda: OneCycleLR(None, 0.1), lambda: MyScaler(), lambda: GradScaler.scale,
+                    lambda: DistributedSampler.set_epoch):
+            try:
+                use()
+            except NotImplementedError as exc:
+                out.append(str(exc))
+        print(out)
+    """)
+    res = run(["prog.py"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == str([
+        True, True, False, False,
+        "torch.optim.lr_scheduler.OneCycleLR is not implemented in torchlike",
+        "torch.cuda.amp.GradScaler is not implemented in torchlike",
+        "torch.cuda.amp.GradScaler is not implemented in torchlike",
+        "torch.utils.data.DistributedSampler is not implemented in torchlike"])

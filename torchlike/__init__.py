@@ -80,7 +80,6 @@ __version__ = "2.13.0+torchlike"
 
 
 def __getattr__(name: str):
-    from ._errors import NotImplementedOp
-    if name.startswith("__"):
-        raise AttributeError(name)
-    raise NotImplementedOp(f"torch.{name} is not implemented in torchlike")
+    """torch.<name> that torchlike lacks: a placeholder or submodule as in torch (_errors)."""
+    from ._errors import missing_attribute
+    return missing_attribute("torch", name)

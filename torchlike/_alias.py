@@ -1,10 +1,13 @@
-"""Make `import torch` (and `torch.X.Y`) resolve to torchlike inside the running interpreter."""
+"""Import machinery: `import torch` (and `torch.X.Y`) resolving to torchlike inside the running
+interpreter, and `torchlike.X` generated for a torch module torchlike has no file for."""
 
 import importlib
 import importlib.abc
 import importlib.machinery
 import sys
 from types import ModuleType
+
+from ._errors import has_submodules, is_torch_module, missing
 
 _ALIAS = "torch"
 _TARGET = "torchlike"
@@ -45,6 +48,29 @@ class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__spec__ = module.__spec__.loader_state[1]
 
 
+class _TorchModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds `torchlike.X` where torch has module torch.X and torchlike has no file for it: a
+    module whose names are placeholders (see _errors). Last in line, so files win."""
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(_TARGET + "."):
+            return None
+        torch_name = _ALIAS + fullname[len(_TARGET):]
+        if not is_torch_module(torch_name):
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self,
+                                              is_package=has_submodules(torch_name))
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None  # the default: a plain module
+
+    def exec_module(self, module: ModuleType) -> None:
+        torch_name = _ALIAS + module.__name__[len(_TARGET):]
+        module.__doc__ = f"{torch_name}: not implemented in torchlike (names are placeholders)."
+        module.__getattr__ = missing(torch_name)
+
+
 def install_alias() -> None:
     """Make `torch` and every `torch.*` import resolve to the matching torchlike module."""
     import torchlike
@@ -58,3 +84,8 @@ def install_alias() -> None:
     if not any(isinstance(f, _TorchAliasFinder) for f in sys.meta_path):
         # First in line, so the path finder never loads torchlike files a second time as torch.*.
         sys.meta_path.insert(0, _TorchAliasFinder())
+
+
+# torchlike imports this module on startup: from then on every torch module can be imported.
+if not any(isinstance(f, _TorchModuleFinder) for f in sys.meta_path):
+    sys.meta_path.append(_TorchModuleFinder())

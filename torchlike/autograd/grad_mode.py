@@ -84,3 +84,7 @@ class inference_mode(_Mode):
     def __init__(self, mode: bool = True):
         self._value = not mode
         self._inference = bool(mode)
+
+
+from .._errors import missing as _missing  # noqa: E402
+__getattr__ = _missing("torch.autograd.grad_mode")  # names torchlike lacks: NotImplementedError

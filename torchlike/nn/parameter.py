@@ -79,3 +79,6 @@ class Buffer(metaclass=_BufferMeta):
 
 def is_lazy(param) -> bool:
     return False
+
+from .._errors import missing as _missing  # noqa: E402
+__getattr__ = _missing("torch.nn.parameter")  # names torchlike lacks: NotImplementedError

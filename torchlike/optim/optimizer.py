@@ -228,3 +228,6 @@ class Optimizer:
                 ng["param_names"] = g["param_names"]
             new_groups.append(ng)
         self.__setstate__({"state": state, "param_groups": new_groups})
+
+from .._errors import missing as _missing  # noqa: E402
+__getattr__ = _missing("torch.optim.optimizer")  # names torchlike lacks: NotImplementedError

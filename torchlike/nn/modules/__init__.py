@@ -122,3 +122,6 @@ from .extra import MultiMarginLoss as MultiMarginLoss
 from .extra import MultiLabelMarginLoss as MultiLabelMarginLoss
 from .extra import PoissonNLLLoss as PoissonNLLLoss
 from .extra import GaussianNLLLoss as GaussianNLLLoss
+
+from ..._errors import missing as _missing  # noqa: E402
+__getattr__ = _missing("torch.nn.modules")  # names torchlike lacks: NotImplementedError

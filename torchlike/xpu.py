@@ -1,0 +1,13 @@
+"""torch.xpu: Intel GPUs, which torchlike (on JAX) never has."""
+from ._errors import missing as _missing
+
+
+def is_available() -> bool:
+    return False
+
+
+def device_count() -> int:
+    return 0
+
+
+__getattr__ = _missing("torch.xpu")  # names torchlike lacks: NotImplementedError
