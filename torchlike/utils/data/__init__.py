@@ -19,5 +19,4 @@ from .sampler import SequentialSampler as SequentialSampler
 from .sampler import SubsetRandomSampler as SubsetRandomSampler
 from .sampler import WeightedRandomSampler as WeightedRandomSampler
 
-
 __getattr__ = _missing("torch.utils.data")  # names torchlike lacks: NotImplementedError

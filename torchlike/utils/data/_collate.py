@@ -15,10 +15,20 @@ _ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dic
 _NP_STR = re.compile(r"[SaUO]")
 
 
+def _equal_size(shapes) -> None:
+    """torch.stack's check, for the batches stacked on the host."""
+    first = shapes[0]
+    for i, shape in enumerate(shapes):
+        if shape != first:
+            raise RuntimeError("stack expects each tensor to be equal size, but got "
+                               f"{list(first)} at entry 0 and {list(shape)} at entry {i}")
+
+
 def _stack(batch) -> Tensor:
     """torch.stack(batch); host tensors without grad are stacked on the host (no compile per
     batch size), anything else goes through the stack op."""
     if all(not t._rg and t.device.type == "cpu" for t in batch):
+        _equal_size([t._data.shape for t in batch])
         return _wrap(jnp.asarray(np.stack([np.asarray(t._data) for t in batch])))
     from ... import stack
     return stack(batch, 0)
@@ -33,6 +43,7 @@ def default_collate(batch):
         if elem_type.__name__ in ("ndarray", "memmap"):
             if _NP_STR.search(elem.dtype.str) is not None:
                 raise TypeError(_ERR.format(elem.dtype))
+            _equal_size([b.shape for b in batch])
             return _wrap(jnp.asarray(np.stack(batch).astype(
                 D.from_np(elem.dtype).np, copy=False)))
         if elem.shape == ():

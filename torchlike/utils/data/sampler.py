@@ -1,5 +1,8 @@
-"""Samplers: which indices a DataLoader fetches, and in what order."""
+"""Samplers: which indices a DataLoader fetches, and in what order. Random ones draw what
+torch draws: randint in chunks of 32, randperm, and multinomial's two CPU methods."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -61,8 +64,10 @@ class RandomSampler(Sampler):
     def __iter__(self):
         n = len(self.data_source)
         gen = _rng(_fresh_generator(self.generator))
-        if self.replacement:
-            yield from gen.integers(0, n, (self.num_samples,)).tolist()
+        if self.replacement:  # lazily, 32 at a time: num_samples may be 1e10
+            for _ in range(self.num_samples // 32):
+                yield from gen.integers(0, n, (32,)).tolist()
+            yield from gen.integers(0, n, (self.num_samples % 32,)).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from gen.permutation(n).tolist()
@@ -92,23 +97,52 @@ class WeightedRandomSampler(Sampler):
                 num_samples <= 0:
             raise ValueError("num_samples should be a positive integer value, but got "
                              f"num_samples={num_samples}")
-        w = np.asarray(weights, dtype=np.float64)
-        if w.ndim != 1:
+        if not isinstance(replacement, bool):  # torch's ValueError, not a TypeError
+            raise ValueError("replacement should be a boolean value, but got "  # noqa: TRY004
+                             f"replacement={replacement}")
+        from ... import as_tensor, float64
+        weights = as_tensor(weights, dtype=float64)
+        if weights.ndim != 1:
             raise ValueError("weights should be a 1d sequence but given weights have shape "
-                             f"{tuple(w.shape)}")
-        self.weights = w
+                             f"{tuple(weights.shape)}")
+        self.weights = weights
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator
 
     def __iter__(self):
-        gen = _rng(self.generator).aux  # torch.multinomial: values differ from torch's
-        p = self.weights / self.weights.sum()
-        yield from gen.choice(len(p), self.num_samples, replace=self.replacement,
-                              p=p).tolist()
+        w = np.asarray(self.weights._data, np.float64)
+        yield from _multinomial(w, self.num_samples, self.replacement,
+                                _rng(self.generator)).tolist()
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+def _multinomial(w: np.ndarray, k: int, replacement: bool, gen: Generator) -> np.ndarray:
+    """torch.multinomial(w, k, replacement) of 1-d float64 weights, draw for draw."""
+    if not replacement and k > w.size:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if replacement and k > 1:  # the sampling kernel checks each entry, in order
+        bad = ~(w >= 0) | ~np.isfinite(w)
+        if bad.any():
+            first = w[np.argmax(bad)]
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               + ("entry < 0)" if not first >= 0 else "entry = infinity or NaN)"))
+    elif not np.isfinite(w).all() or (w < 0).any():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if w.sum() <= 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if replacement and k > 1:  # a uniform per sample, searched in the normalized cumsum
+        cdf = np.cumsum(w)
+        cdf /= cdf[-1]
+        cdf[-1] = 1.0
+        return np.searchsorted(cdf, gen._unit(k, True), side="left")
+    # otherwise the top k of w / q with q ~ Exp(1): -log1p(-u) with the C library's log1p
+    u = gen._unit(w.size, True).tolist()
+    keys = w / np.fromiter((-math.log1p(-x) for x in u), np.float64, w.size)
+    return np.argsort(-keys, kind="stable")[:k]
 
 
 class BatchSampler(Sampler):
@@ -118,8 +152,8 @@ class BatchSampler(Sampler):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError("batch_size should be a positive integer value, but got "
                              f"batch_size={batch_size}")
-        if not isinstance(drop_last, bool):
-            raise ValueError("drop_last should be a boolean value, but got "
+        if not isinstance(drop_last, bool):  # torch's ValueError, not a TypeError
+            raise ValueError("drop_last should be a boolean value, but got "  # noqa: TRY004
                              f"drop_last={drop_last}")
         self.sampler = sampler
         self.batch_size = batch_size
