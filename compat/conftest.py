@@ -52,6 +52,16 @@ def pytest_runtest_call(item):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if os.environ.get("TORCHLIKE_RECORD_COVERAGE"):
-        with open(VERIFIED_FILE, "w") as f:
+    if not os.environ.get("TORCHLIKE_RECORD_COVERAGE"):
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # an xdist worker: its share, merged by the controller below
+        with open(f"{VERIFIED_FILE}.{worker}", "w") as f:
             json.dump(sorted(_verified), f)
+        return
+    for part in [n for n in os.listdir(HERE) if n.startswith(".verified.json.")]:
+        with open(os.path.join(HERE, part)) as f:
+            _verified.update(tuple(k) for k in json.load(f))
+        os.remove(os.path.join(HERE, part))
+    with open(VERIFIED_FILE, "w") as f:
+        json.dump(sorted(_verified), f)
