@@ -13,48 +13,72 @@ importing it. So `_Pickler` subclasses the pure-Python `pickle._Pickler`: `reduc
 gives tensors, Sizes and devices torch's reductions, and `save_global` writes torch's names
 (a `_Global` placeholder, or a torchlike object under its `torch.` name) without importing.
 
-Reading: `_Unpickler.find_class` maps torch's names to torchlike objects without importing
-`torch` (no real torch, no import alias needed); with weights_only=True only torch's allowed
-globals (and `add_safe_globals`) resolve. Tensors naming one storage become views of one base
-(slices and `unfold`), so loaded views share memory as in torch.
+Reading treats the file as untrusted, as torch does, and fails where torch fails with torch's
+exception: the archive's records are found by torch's reader's rules (_checkpoint_archive), the
+records read in torch's order, the pickle run by torch's weights_only unpickler
+(_weights_only.WeightsUnpickler; with weights_only=False, `_Unpickler.find_class` maps torch's
+names to torchlike objects, never importing `torch`), and each tensor checked against its
+storage before it is built (_checkpoint_tensors). Tensors naming one storage become views of one
+base (slices and `unfold`), so loaded views share memory as in torch.
 
-Differences: no legacy (pre-zip) format; `mmap` reads the storages into memory all the same; a
-view that is no strided window on its base (`view(dtype)`, a base restrided by `t_()`) is
-saved as a contiguous copy.
+Differences: legacy (pre-zip) checkpoints load only when they hold no storage
+(NotImplementedError at the first); `mmap` maps the file but copies the storages out; a view
+that is no strided window on its base (`view(dtype)`, a base restrided by `t_()`) is saved as a
+contiguous copy; see _checkpoint_archive and _checkpoint_tensors for damaged files.
 """
 from __future__ import annotations
 
-from ._errors import missing as _missing
 import _compat_pickle
 import contextlib
 import io
+import mmap as _mmap
 import os
 import pickle
 import secrets
 import struct
 import sys
-import weakref
+import warnings
 import zipfile
-from collections import Counter, OrderedDict
 from codecs import encode as _encode
-from typing import IO, Any, Callable
+from collections import Counter, OrderedDict
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-import jax
 import numpy as np
 
-from . import _device
+from . import _device, _storage
 from . import _dtype as D
+from ._checkpoint_archive import Archive
+from ._checkpoint_tensors import (
+    Storage,
+    _rebuild_from_type_v2,
+    _rebuild_parameter,
+    _rebuild_parameter_with_state,
+    _rebuild_tensor,
+    _rebuild_tensor_v2,
+    _size,
+    build_tensor,
+    record_nbytes,
+)
+from ._errors import missing as _missing
 from ._tensor import Size, Tensor, _Synced, _wrap
-from .ops.layout import is_contiguous, strides_of
-from . import _storage
-from ._weights_only import _not_allowed, _user_globals, _weights_only_message
+from ._weights_only import (
+    _UNSAFE,
+    TORCH_ALLOWED,
+    WeightsUnpickler,
+    _weights_only_message,
+    decode_ascii,
+)
 from ._weights_only import add_safe_globals as add_safe_globals
 from ._weights_only import clear_safe_globals as clear_safe_globals
 from ._weights_only import get_safe_globals as get_safe_globals
 from ._weights_only import safe_globals as safe_globals
+from .ops.layout import is_contiguous, strides_of
 
-__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
-           "safe_globals"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["add_safe_globals", "clear_safe_globals", "get_safe_globals", "load",
+           "safe_globals", "save"]
 
 _STORAGE_NAMES = {"float32": "FloatStorage", "float64": "DoubleStorage",
                   "float16": "HalfStorage", "bfloat16": "BFloat16Storage",
@@ -70,7 +94,7 @@ _ALIGN = 64
 class _Global:
     """A global written by name only: one of torch's, which need not exist here."""
 
-    _interned: dict = {}
+    _interned: ClassVar[dict] = {}
 
     def __new__(cls, module: str, name: str):
         key = (module, name)
@@ -156,7 +180,7 @@ class _Pickler(pickle._Pickler):
         target = _torch_name(obj)
         if target is None:
             return super().save_global(obj, name)
-        self.write(pickle.GLOBAL + f"{target[0]}\n{target[1]}\n".encode("utf-8"))
+        self.write(pickle.GLOBAL + f"{target[0]}\n{target[1]}\n".encode())
         self.memoize(obj)
 
     def _tensor_args(self, t: Tensor) -> tuple:
@@ -244,123 +268,32 @@ def save(obj: object, f, pickle_module: Any = pickle, pickle_protocol: int = 2,
 
 
 # ---- reading ---------------------------------------------------------------------------------
-class _Storage:
-    """A loaded storage: its values, the device they go to, and the tensors made from it,
-    which are views of one base once a second tensor names it. map_location callables get
-    it as torch's storage: `storage.cpu()`, `storage.cuda(i)` choose the device."""
+class StorageType:
+    """torch.serialization.StorageType: a storage class a checkpoint names (torch.FloatStorage),
+    standing for its dtype."""
 
-    def __init__(self, values: np.ndarray, location: str):
-        self.values, self.device = values, location
-        self.first: tuple | None = None  # (tensor, offset, size, stride) of the first tensor
-        self.flat: Tensor | None = None  # a 1-D view of the shared base, once there is one
+    def __init__(self, name: str):
+        self.name = name
 
-    def cpu(self) -> "_Storage":
-        return self.to("cpu")
+    @property
+    def dtype(self) -> D.dtype:
+        if self.name not in _DTYPE_OF_STORAGE:
+            raise NotImplementedError(f"torch.load: torch.{self.name} (a dtype torchlike lacks) "
+                                      "is not supported")
+        return _DTYPE_OF_STORAGE[self.name]
 
-    def cuda(self, device=None, non_blocking: bool = False) -> "_Storage":
-        return self.to(_device.device("cuda", device or 0))
-
-    def to(self, device, non_blocking: bool = False) -> "_Storage":
-        self.device = str(_device.device(device))
-        return self
-
-    def _fresh(self, values: np.ndarray) -> Tensor:
-        d = _device.device(self.device)
-        if d.type == "cpu":
-            return _wrap(_device.upload(np.array(values)))  # np.array: upload may keep it
-        return _wrap(jax.device_put(values, _device.jax_device(d)))
-
-    def _strided(self, offset: int, size: tuple, stride: tuple) -> np.ndarray:
-        return np.lib.stride_tricks.as_strided(
-            self.values[offset:], size, [s * self.values.itemsize for s in stride])
-
-    def tensor(self, offset: int, size: tuple, stride: tuple) -> Tensor:
-        n = int(np.prod(size, dtype=np.int64))
-        if n == 0:
-            return self._fresh(np.empty(size, self.values.dtype))
-        if self.flat is None and self.first is None:
-            t = self._fresh(self._strided(offset, size, stride))
-            self.first = (t, offset, size, stride)
-            return t
-        if self.flat is None:  # a second tensor on this storage: both become views of a base
-            t0, off0, size0, stride0 = self.first
-            owner = t0 if t0._base is None else t0._base  # t0 may be a Parameter's alias
-            if off0 == 0 and is_contiguous(size0, stride0) and t0.numel() == len(
-                    self.values) and not owner.requires_grad:
-                self.flat = t0.reshape(-1)
-            elif owner is t0 and not t0._views:  # views of a base that needs no grad
-                self.flat = self._fresh(self.values)
-                _adopt(t0, _window(self.flat, off0, size0, stride0))
-            else:  # t0 is already a Parameter's: this tensor gets a copy (no sharing)
-                return self._fresh(self._strided(offset, size, stride))
-        return _window(self.flat, offset, size, stride)
-
-
-def _window(flat: Tensor, offset: int, size: tuple, stride: tuple) -> Tensor:
-    """The view of 1-D `flat` reading elements offset + sum(i_k * stride_k) (as_strided):
-    a slice, then one `unfold` per dimension, each cutting windows `stride_k` apart."""
-    n = int(np.prod(size, dtype=np.int64))
-    if is_contiguous(size, stride):
-        return flat[offset:offset + n].view(size)
-    core = [1 if st == 0 else sz for sz, st in zip(size, stride)]
-    steps = [max(st, 1) for st in stride]
-    extent = 1 + sum((c - 1) * s for c, s in zip(core, steps))
-    v = flat[offset:offset + extent]
-    for d, (c, s) in enumerate(zip(core, steps)):
-        extent -= (c - 1) * s
-        v = v.unfold(d, extent, s)
-    v = v[..., 0]
-    return v.expand(size) if tuple(core) != tuple(size) else v
-
-
-def _adopt(t: Tensor, view: Tensor) -> None:
-    """t (a loaded tensor with its own array) becomes `view` in place: a view of view's base,
-    so tensors already handed to the unpickler share the storage too."""
-    for slot in ("_data", "_base", "_view", "_idx", "_st", "_vc"):
-        setattr(t, slot, getattr(view, slot))
-    base = t._base
-    base._views = [r for r in base._views if r() is not view] + [weakref.ref(t)]
-
-
-def _rebuild_tensor(storage: _Storage, storage_offset: int, size, stride) -> Tensor:
-    return storage.tensor(int(storage_offset), tuple(size), tuple(stride))
-
-
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks,
-                       metadata=None) -> Tensor:
-    t = _rebuild_tensor(storage, storage_offset, size, stride)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def _rebuild_parameter(data, requires_grad, backward_hooks):
-    from .nn.parameter import Parameter
-    return Parameter(data, requires_grad)
-
-
-def _with_state(t: Tensor, state) -> Tensor:
-    """A tensor's saved Python attributes (torch pickles (dict, slots) or dict)."""
-    state = state[0] if isinstance(state, tuple) else state
-    t.__dict__.update(state or {})
-    return t
-
-
-def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
-    return _with_state(_rebuild_parameter(data, requires_grad, backward_hooks), state)
-
-
-def _rebuild_from_type_v2(func, new_type, args, state):
-    return _with_state(func(*args), state)
+    def __str__(self) -> str:
+        return f"StorageType(dtype={self.dtype})"
 
 
 def _torch_globals() -> dict[str, Any]:
-    """torch's weights_only allowlist, as torchlike objects (also used without weights_only)."""
+    """torch's names for torchlike objects (weights_only takes those torch allows)."""
     import torchlike
+
     from .nn.parameter import Parameter
     rc: dict[str, Any] = {
         "collections.OrderedDict": OrderedDict, "collections.Counter": Counter,
-        "torch.nn.parameter.Parameter": Parameter, "torch.Size": Size,
+        "torch.nn.parameter.Parameter": Parameter, "torch.Size": _size,
         "torch.Tensor": Tensor, "torch.device": _device.device, "_codecs.encode": _encode,
         "builtins.bytearray": bytearray, "builtins.set": set, "builtins.complex": complex,
         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2}
@@ -370,7 +303,7 @@ def _torch_globals() -> dict[str, Any]:
     for d in D.ALL:
         rc[f"torch.{d.name}"] = d
     for name in [*_STORAGE_NAMES.values(), "UntypedStorage"]:
-        rc[f"torch.{name}"] = name  # a storage class stands for its name
+        rc[f"torch.{name}"] = rc[f"torch.cuda.{name}"] = StorageType(name)
     rc["torch.storage.UntypedStorage"] = rc["torch.UntypedStorage"]
     for name in ("FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor",
                  "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"):
@@ -381,11 +314,11 @@ def _torch_globals() -> dict[str, Any]:
 
 
 class _Unpickler(pickle.Unpickler):
-    """Resolves torch's names to torchlike objects; weights_only: only allowed ones."""
+    """weights_only=False: resolves torch's names to torchlike objects, others by import."""
 
-    def __init__(self, file, weights_only: bool, persistent_load: Callable, **kwargs):
+    def __init__(self, file, persistent_load: Callable, **kwargs):
         super().__init__(file, **kwargs)
-        self.weights_only, self.persistent_load = weights_only, persistent_load
+        self.persistent_load = persistent_load
         self.known = _torch_globals()
 
     def find_class(self, module: str, name: str):
@@ -396,85 +329,137 @@ class _Unpickler(pickle.Unpickler):
         full = f"{module}.{name}"
         if full in self.known:
             return self.known[full]
-        if self.weights_only:
-            if module in ("sys", "os", "posix", "nt"):
-                raise pickle.UnpicklingError(f"Trying to load unsupported GLOBAL {full} whose "
-                                             f"module {module} is blocked.")
-            user = _user_globals()
-            if full not in user:
-                raise _not_allowed(full)
-            return user[full]
         if module == "torch" and name.endswith("Storage"):
-            return name
+            return StorageType(name)
         if module == "torch" or module.startswith("torch."):
             module = "torchlike" + module[len("torch"):]
         return super().find_class(module, name)
 
 
-def _default_location(location: str) -> str:
-    d = _device.device(location)
-    if d.type == "cuda" and not _device._gpus():
-        raise RuntimeError("Attempting to deserialize object on a CUDA device but "
-                           "torch.cuda.is_available() is False. If you are running on a "
-                           "CPU-only machine, please use torch.load with "
-                           "map_location=torch.device('cpu') to map your storages to the CPU.")
-    return str(d)
+def _unpickler(file, weights_only: bool, persistent_load: Callable, kwargs: dict):
+    if not weights_only:
+        return _Unpickler(file, persistent_load, **kwargs)
+    from .nn.parameter import Parameter
+    known = _torch_globals()
+    allowed = {name: known.get(name) for name in TORCH_ALLOWED}
+    return WeightsUnpickler(file, allowed, (Tensor, Parameter, build_tensor), persistent_load,
+                            **kwargs)
 
 
-def _place(storage: _Storage, location: str, map_location) -> None:
-    """Set storage.device as torch's map_location rules say."""
-    if map_location is None:
-        storage.device = _default_location(location)
-    elif isinstance(map_location, (str, bytes, _device.device)):
-        loc = map_location.decode() if isinstance(map_location, bytes) else map_location
-        storage.device = str(_device.device(loc))
-    elif isinstance(map_location, dict):
-        storage.device = _default_location(str(map_location.get(location, location)))
-    else:
-        result = map_location(storage, location)
-        if result is None:
-            storage.device = _default_location(location)
-        elif not isinstance(result, _Storage):
-            raise NotImplementedError("torch.load: a map_location callable must return the "
-                                      "storage it was given (or storage.cpu()/.cuda()), or None")
+def _load_zip(archive: Archive, map_location, weights_only: bool, kwargs: dict):
+    """torch's `_load`: the records it reads, in its order, then the pickle."""
+    if archive.has(".format_version"):
+        archive.record(".format_version")
+    order = b"little"
+    if archive.has("byteorder"):
+        order = bytes(archive.record("byteorder"))
+        if order not in (b"little", b"big"):
+            raise ValueError("Unknown endianness type: " + order.decode())
+    if archive.has(".storage_alignment"):
+        int(bytes(archive.record(".storage_alignment")))
+    storages: dict[Any, Storage] = {}
 
-
-def _load_zip(zf: zipfile.ZipFile, map_location, weights_only: bool, kwargs: dict):
-    pkl = next((n for n in zf.namelist() if n.endswith("/data.pkl") and n.count("/") == 1),
-               None)
-    if pkl is None:
-        if any(n.endswith("/constants.pkl") for n in zf.namelist()):
-            raise NotImplementedError("torch.load of a TorchScript archive (torch.jit.load) "
-                                      "is not supported by torchlike")
-        raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found")
-    prefix = pkl[:-len("data.pkl")]
-    big = f"{prefix}byteorder" in zf.namelist() and zf.read(f"{prefix}byteorder") == b"big"
-    storages: dict[str, _Storage] = {}
-
-    def persistent_load(pid):
-        if not (isinstance(pid, tuple) and pid and pid[0] == "storage"):
-            raise pickle.UnpicklingError("unsupported persistent id encountered")
-        _, kind, key, location, _numel = pid
-        if key not in storages:
-            if kind not in _DTYPE_OF_STORAGE:
-                raise NotImplementedError(f"torch.load: torch.{kind} (a dtype torchlike "
-                                          "lacks) is not supported")
-            dt = _DTYPE_OF_STORAGE[kind].np
-            values = np.frombuffer(zf.read(f"{prefix}data/{key}"),
-                                   dt.newbyteorder(">") if big and dt.itemsize > 1 else dt)
-            storage = storages[key] = _Storage(values.astype(dt, copy=False), location)
-            _place(storage, location, map_location)
-        return storages[key]
+    def persistent_load(saved_id):  # torch's checks, in its order
+        if not isinstance(saved_id, tuple):
+            raise AssertionError(  # noqa: TRY004 - torch's exception
+                f"saved_id must be a tuple, got {type(saved_id).__name__}")
+        typename = decode_ascii(saved_id[0])
+        if typename != "storage":
+            raise AssertionError("Unknown typename for persistent_load, expected 'storage' but "
+                                 f"got '{typename}'")
+        kind, key, location, numel = saved_id[1:]
+        dt = kind.dtype
+        if key in storages:
+            return storages[key]
+        nbytes = numel * dt.itemsize
+        location = decode_ascii(location)
+        record_nbytes(nbytes, f"data/{key}")
+        record = archive.record(f"data/{key}")
+        if len(record) != nbytes:
+            raise RuntimeError(f"record size ({len(record)} bytes) does not match expected size "
+                               f"({nbytes} bytes = {nbytes} elements * 1 bytes/element) for "
+                               "dtype Byte")
+        big = order == b"big" and dt.itemsize > 1 and dt.np.kind != "b"
+        values = np.frombuffer(record, dt.np.newbyteorder(">") if big else dt.np)
+        storage = Storage(values.astype(dt.np, copy=False), "cpu", dt)
+        storage.place(location, map_location)
+        if nbytes:  # torch caches only storages with memory
+            storages[key] = storage
+        return storage
 
     kwargs.setdefault("encoding", "utf-8")
-    with zf.open(pkl) as fh:
-        return _Unpickler(io.BytesIO(fh.read()), weights_only, persistent_load, **kwargs).load()
+    pkl = bytes(archive.record("data.pkl"))
+    result = _unpickler(io.BytesIO(pkl), weights_only, persistent_load, kwargs).load()
+    archive.serialization_id.decode("utf-8")  # torch logs it as a str, decoding it strictly
+    return result
+
+
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+
+
+def _no_persistent_id(weights_only: bool) -> Callable:
+    """What each library's unpickler does with a persistent id when given no function."""
+    message = ("unsupported persistent id encountered" if weights_only else "A load persistent "
+               "id instruction was encountered, but no persistent_load function was specified.")
+
+    def refuse(pid):
+        raise pickle.UnpicklingError(message)
+    return refuse
+
+
+def _load_legacy(stream, weights_only: bool, kwargs: dict):
+    """A file that is no zip: torch reads it in its legacy format, a pickled magic number,
+    protocol version and system info, then the object. torchlike follows it up to the first
+    storage, where it stops (NotImplementedError); garbage fails on the way as in torch."""
+    kwargs.setdefault("encoding", "utf-8")
+
+    def next_pickle(persistent_load=None):
+        return _unpickler(stream, weights_only, persistent_load or _no_persistent_id(
+            weights_only), kwargs).load()
+
+    if next_pickle() != _LEGACY_MAGIC:
+        raise RuntimeError("Invalid magic number; corrupt file?")
+    version = next_pickle()
+    if version != 1001:
+        raise RuntimeError(f"Invalid protocol version: {version}")
+    next_pickle()  # system info
+    result = next_pickle(_legacy_persistent_load)
+    for key in next_pickle():  # the keys of storages, and none was read
+        raise AssertionError(f"storage key {key!r} not found in deserialized_objects")
+    return result
+
+
+def _legacy_persistent_load(saved_id):
+    if not isinstance(saved_id, tuple):
+        raise AssertionError(  # noqa: TRY004 - torch's exception
+            f"saved_id must be a tuple, got {type(saved_id).__name__}")
+    typename = decode_ascii(saved_id[0])
+    if typename == "module":
+        return saved_id[1]
+    if typename == "storage":
+        raise NotImplementedError("torch.load: this is torch's legacy (pre-1.6) checkpoint "
+                                  "format, whose storages torchlike does not read; re-save it "
+                                  "with torch.save")
+    raise RuntimeError(f"Unknown saved id type: {saved_id[0]}")
+
+
+def _contents(fh):
+    """The bytes of the checkpoint from the file's position: a map of the file when it is
+    one (storages are copied out of it), else its remaining bytes."""
+    try:
+        start, size = fh.tell(), os.fstat(fh.fileno()).st_size
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return fh.read()
+    if start or not size:
+        return fh.read()
+    return _mmap.mmap(fh.fileno(), 0, access=_mmap.ACCESS_READ)
 
 
 def load(f, map_location=None, pickle_module: Any = None, *, weights_only: bool | None = None,
          mmap: bool | None = None, **pickle_load_args: Any) -> Any:
     """torch.load: an object saved by torch.save (torch's or torchlike's) from a path or
-    binary file object. mmap=True is accepted; storages are still read into memory."""
+    binary file object, checked as torch checks it. mmap=True is accepted; storages are
+    still read into memory."""
     yes = ("1", "y", "yes", "true")  # torch's environment overrides
     if os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in yes:
         weights_only = True
@@ -482,23 +467,38 @@ def load(f, map_location=None, pickle_module: Any = None, *, weights_only: bool 
         weights_only = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() not in yes
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
-    if mmap and not _is_path(f):
-        raise ValueError("f must be a file path in order to use the mmap argument")
     with _opened(f, "rb") as fh:
-        start = fh.tell()
-        magic = fh.read(4)
-        fh.seek(start)
-        if magic != b"PK\x03\x04":
-            raise RuntimeError("torch.load: not a zip checkpoint; torchlike reads only the zip "
-                               "format torch.save has written since PyTorch 1.6 (the legacy "
-                               "format is not supported)")
-        with zipfile.ZipFile(fh) as zf:
-            try:
-                return _load_zip(zf, map_location, weights_only, dict(pickle_load_args))
-            except pickle.UnpicklingError as e:
-                if not weights_only:
-                    raise
-                raise pickle.UnpicklingError(_weights_only_message(str(e))) from None
+        data = _contents(fh)
+        try:
+            if data[:4] != b"PK\x03\x04":
+                if mmap:
+                    name = f"{f}, " if isinstance(f, str) else ""
+                    raise RuntimeError("mmap can only be used with files saved with `torch.save("
+                                       f"{name}_use_new_zipfile_serialization=True), please "
+                                       "torch.save your checkpoint with this option in order "
+                                       "to use mmap.")
+                return _load_legacy(io.BytesIO(data), weights_only, dict(pickle_load_args))
+            archive = Archive(data)
+            if "constants.pkl" in archive.names():
+                _torchscript(weights_only)
+            if mmap and not _is_path(f):
+                raise ValueError("f must be a file path in order to use the mmap argument")
+            return _load_zip(archive, map_location, weights_only, dict(pickle_load_args))
+        except pickle.UnpicklingError as e:
+            if not weights_only:
+                raise
+            raise pickle.UnpicklingError(_weights_only_message(str(e))) from None
+
+
+def _torchscript(weights_only: bool) -> None:
+    warnings.warn("'torch.load' received a zip file that looks like a TorchScript archive "
+                  "dispatching to 'torch.jit.load' (call 'torch.jit.load' directly to silence "
+                  "this warning)", UserWarning, stacklevel=3)
+    if weights_only:
+        raise RuntimeError("Cannot use ``weights_only=True`` with TorchScript archives passed "
+                           f"to ``torch.load``. {_UNSAFE}")
+    raise NotImplementedError("torch.load of a TorchScript archive (torch.jit.load) is not "
+                              "supported by torchlike")
 
 
 __getattr__ = _missing("torch.serialization")  # names torchlike lacks: NotImplementedError
