@@ -1,7 +1,8 @@
 """Creation ops: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, ... and *_like.
 
 Values are made on the host with numpy and moved to the device in one transfer: no XLA
-compile per new shape (a jitted fill would compile once per shape).
+compile per new shape (a jitted fill would compile once per shape). On the meta device no
+values are made (and nothing is drawn from the generator). Size and value checks: _bounds.py.
 """
 from __future__ import annotations
 
@@ -14,42 +15,47 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _bounds
 from . import _dtype as D
 from . import _device
+from . import _meta
 from . import _storage
-from ._random import rng
+from ._bounds import size as _size
+from ._device import get_default_device, set_default_device
 from ._tensor import _SHORT, Size, Tensor, _wrap
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
            "ones_like", "empty_like", "full_like", "arange", "range", "linspace", "logspace",
            "eye", "rand", "randn", "randint", "randperm", "rand_like", "randn_like",
-           "randint_like", "scalar_tensor"]
+           "randint_like", "scalar_tensor", "get_default_device", "set_default_device"]
 
 
-def _size(size, name=None) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
-        size = tuple(size[0])
-    out = []
-    for s in size:
-        if isinstance(s, Tensor) and s.ndim == 0 and s.dtype.kind in "iu":
-            s = int(s)
-        if not isinstance(s, (int, np.integer)) or isinstance(s, (bool, np.bool_)):
-            raise TypeError(f"{name or 'empty'}(): argument 'size' (position 1) must be tuple "
-                            f"of ints, not {type(s).__name__}")
-        out.append(int(s))
-    for s in out:
-        if s < 0:
-            if name == "zeros":
-                raise RuntimeError("zeros: Dimension size must be non-negative.")
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
-    return tuple(out)
+def _where(device):
+    """The device a factory makes its tensor on: None for the CPU, else a torch device. With
+    no device= it is the default (`with torch.device(...)`, torch.set_default_device)."""
+    if device is None:
+        return _device._defaults.factory
+    if device.__class__ is not _device.device:
+        device = _device.device(device)
+    return None if device.type == "cpu" else device
 
 
-def _place(values: np.ndarray, device=None, requires_grad: bool = False) -> Tensor:
-    if device is not None and _device.device(device).type == "cuda":
-        arr = jax.device_put(values, _device.jax_device(_device.device(device)))
-    else:
+def _meta_or_checked(shape: tuple, dt, where, requires_grad: bool):
+    """On the meta device, the new tensor (no values made); else None, once the size passed
+    torch's checks (overflow; on the CPU, the machine's memory)."""
+    meta = where is not None and where.type == "meta"
+    _bounds.check_alloc(shape, dt.itemsize, cpu=where is None)
+    return _requiring(_meta.empty(shape, dt.np), requires_grad) if meta else None
+
+
+def _place(values: np.ndarray, where, requires_grad: bool = False) -> Tensor:
+    """A tensor of `values` on device `where` (as _where gives it: None for the CPU)."""
+    if where is None:
         arr = _device.upload(values)  # `values` is always a fresh copy
+    elif where.type == "meta":
+        return _requiring(_meta.empty(values.shape, values.dtype), requires_grad)
+    else:
+        arr = jax.device_put(values, _device.jax_device(where))
     return _requiring(_wrap(arr), requires_grad)
 
 
@@ -146,19 +152,24 @@ def _values(data, dt) -> np.ndarray:
     if isinstance(data, Tensor):
         return np.array(np.asarray(data._data), dtype=dt.np)
     sizes = _sizes(data)
+    integer = dt.kind in "iu"
     try:  # fast path: numpy reads the nested data as torch would
-        arr = np.array(data, dtype=dt.np)
-        if arr.shape == tuple(sizes) and arr.dtype != object:
+        # (integer dtypes: torch checks each Python number against the dtype)
+        arr = _bounds.int_values(data, dt) if integer else np.array(data, dtype=dt.np)
+        if arr is not None and arr.shape == tuple(sizes) and arr.dtype != object:
             return arr
-    except (ValueError, TypeError, OverflowError):
-        pass
+    except (ValueError, TypeError, OverflowError) as e:
+        if integer and str(e) == "Overflow when unpacking long long":
+            raise
     flat: list = []
     _fill(data, sizes, 0, flat, dt)
+    if integer:
+        flat = [_bounds.int_value(v, dt) for v in flat]
     for v in flat:
         if isinstance(v, int) and not isinstance(v, bool) and not -2 ** 63 <= v < 2 ** 64:
             raise ValueError("Overflow when unpacking long long")
     try:
-        arr = np.array(flat, dtype=dt.np)
+        arr = np.array(flat, dtype=np.int64 if integer else dt.np).astype(dt.np)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
     return arr.reshape(sizes)
@@ -174,7 +185,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
                       UserWarning, stacklevel=2)
     if isinstance(data, str):
         raise TypeError("new(): invalid data type 'str'")
-    if isinstance(data, (np.ndarray, np.generic)):
+    if isinstance(data, np.generic) and dtype is not None and D.to_dtype(dtype).kind in "iu":
+        values = _values(data.item(), D.to_dtype(dtype))  # a number: checked as torch does
+    elif isinstance(data, (np.ndarray, np.generic)):
         dt = D.from_np(data.dtype) if dtype is None else D.to_dtype(dtype)
         values = np.array(data, dtype=dt.np)
     elif dtype is None and data.__class__ is list and data and all(
@@ -183,13 +196,15 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     else:
         dt = _infer(data) if dtype is None else D.to_dtype(dtype)
         values = _values(data, dt)
-    return _place(values, device, requires_grad)
+    return _place(values, _where(device), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
-        return data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or D.to_dtype(dtype).np == data.dtype):
+        out = data if dtype is None or D.to_dtype(dtype) is data.dtype else data.to(dtype)
+        return out if device is None else out.to(device)
+    if isinstance(data, np.ndarray) and (dtype is None or D.to_dtype(dtype).np == data.dtype) \
+            and _where(device) is None:
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -214,7 +229,9 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False):
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    return _place(np.array(s, dtype=dt.np), device, requires_grad)
+    if _where(device) is None:
+        s = _bounds.converted(s, dt, 1)
+    return _place(np.array(s, dtype=dt.np), _where(device), requires_grad)
 
 
 # ---- filled tensors ----------------------------------------------------------------------
@@ -223,8 +240,13 @@ _FILLED: dict = {}
 
 def _filled(name, size, value, dtype, device, requires_grad) -> Tensor:
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    shape = _size(size, name)
-    if device is None and math.prod(shape) <= 4096 and type(value) is int:
+    where = _device._defaults.factory if device is None else _where(device)
+    meta = where is not None and where.type == "meta"
+    shape = _size(size, name, meta=meta)
+    n = math.prod(shape)
+    if name == "full" and not meta:  # torch checks the value on the CPU, not on meta
+        value = _bounds.converted(value, dt, n)
+    if where is None and 0 < n <= 4096 and type(value) is int:
         # Small constant fills are cached: jax arrays are immutable (in-place ops replace a
         # tensor's array, and never donate one that something else holds), so sharing one is
         # safe, and a host->device copy costs ~10 us.
@@ -235,12 +257,23 @@ def _filled(name, size, value, dtype, device, requires_grad) -> Tensor:
                 _FILLED.clear()
             arr = _FILLED[key] = jnp.asarray(np.full(shape, value, dt.np))
         return _requiring(_wrap(arr), requires_grad)
-    return _place(np.full(shape, value, dt.np), device, requires_grad)
+    made = _meta_or_checked(shape, dt, where, requires_grad)
+    if made is not None:
+        return made
+    with np.errstate(over="ignore"):  # a double beyond half's range fills inf, as in torch
+        values = np.full(shape, value, dt.np)
+    return _place(values, where, requires_grad)
 
 
 def _need_size(name, size):
     if not size:
         raise TypeError(f"{name}() missing 1 required positional arguments: \"size\"")
+
+
+def _new_filled(name, size, value, dtype, device, requires_grad) -> Tensor:
+    """Tensor.new_zeros / new_ones / new_empty (their names in torch's errors)."""
+    _need_size(name, size)
+    return _filled(name, size, value, dtype, device, requires_grad)
 
 
 def _factory_out(fn):
@@ -249,7 +282,12 @@ def _factory_out(fn):
     @functools.wraps(fn)
     def wrapper(*args, out=None, **kwargs):
         if out is None:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except MemoryError as e:  # below the machine's memory, but more than is free
+                n = math.prod(getattr(e, "shape", ())) * getattr(e, "dtype", np.dtype("u1"))\
+                    .itemsize
+                raise _bounds.alloc_error(n) from None
         dtype = kwargs.get("dtype")
         if dtype is not None and D.to_dtype(dtype) is not out.dtype:
             raise RuntimeError(f"dtype {_SHORT[D.to_dtype(dtype).name]} does not match dtype of "
@@ -348,6 +386,13 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         dt = D.get_default_dtype() if is_float else D.int64
     else:
         dt = D.to_dtype(dtype)
+    where = _where(device)
+    meta = where is not None and where.type == "meta"
+    if dt.kind in "bc" and not meta:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{_SHORT[dt.name]}'")
+    # torch computes in int64 for integer dtypes (checked), in double otherwise
+    start, end, step = (_bounds.check_fill(v, D.int64 if dt.kind in "iu" else D.float64)
+                        for v in (start, end, step))
     if dt.kind in "iu" and any(isinstance(v, float) for v in (start, end, step)):
         start, end, step = (int(v) if isinstance(v, float) else v for v in (start, end, step))
     if step == 0:
@@ -358,11 +403,22 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = builtins.max(0, math.ceil((end - start) / step))
+    if dt is D.int64 and _int64_size_overflows(start, end, step):
+        raise RuntimeError("invalid size, possible overflow?")
+    made = _meta_or_checked((n,), dt, where, requires_grad)
+    if made is not None:
+        return made
     if dt.kind in "fc":
         values = start + np.arange(n, dtype=np.float64) * step
     else:
         values = start + np.arange(n, dtype=np.int64) * step
-    return _place(values.astype(dt.np), device, requires_grad)
+    return _place(values.astype(dt.np), where, requires_grad)
+
+
+def _int64_size_overflows(start, end, step) -> bool:
+    """torch's int64 arange size, (end - start + step - sign(step)) / step, wraps in int64."""
+    v = (end - start + step - (1 if step > 0 else -1) + 2 ** 63) % 2 ** 64 - 2 ** 63
+    return (v < 0) != (step < 0) and v != 0
 
 
 @_factory_out
@@ -376,7 +432,11 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1
     dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    return _place((start + np.arange(n) * step).astype(dt.np), device, requires_grad)
+    where = _where(device)
+    made = _meta_or_checked((n,), dt, where, requires_grad)
+    if made is not None:
+        return made
+    return _place((start + np.arange(n) * step).astype(dt.np), where, requires_grad)
 
 
 def _linspace_values(start, end, steps, dt) -> np.ndarray:
@@ -398,30 +458,37 @@ def _linspace_values(start, end, steps, dt) -> np.ndarray:
     return np.where(i < half, up, down).astype(narrow)
 
 
+def _spaced(start, end, steps, dtype, device, requires_grad, base=None) -> Tensor:
+    """linspace / logspace (base given): torch converts the ends to the dtype first
+    (checked; a negative int wraps into an unsigned dtype)."""
+    dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    where = _where(device)
+    made = _meta_or_checked((steps,), dt, where, requires_grad)
+    if made is not None:
+        return made
+    start, end = (_bounds.converted(_num(v), dt) for v in (start, end))
+    if base is None:
+        vals = _linspace_values(start, end, steps, dt)
+    else:
+        exps = _linspace_values(start, end, steps, D.float64)
+        vals = np.power(float(base), exps.astype(np.float64))
+    if dt.kind in "iu":
+        vals = np.trunc(vals).astype(np.int64)
+    return _place(vals.astype(dt.np), where, requires_grad)
+
+
 @_factory_out
 def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    start, end = _num(start), _num(end)
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    vals = _linspace_values(start, end, steps, dt)
-    if dt.kind in "iu":
-        vals = np.trunc(vals)
-    return _place(vals.astype(dt.np), device, requires_grad)
+    return _spaced(start, end, steps, dtype, device, requires_grad)
 
 
 @_factory_out
 def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None,
              layout=None, device=None, requires_grad: bool = False) -> Tensor:
-    dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    exps = _linspace_values(_num(start), _num(end), steps, D.float64)
-    vals = np.power(float(base), exps.astype(np.float64))
-    if dt.kind in "iu":
-        vals = np.trunc(vals)
-    return _place(vals.astype(dt.np), device, requires_grad)
+    return _spaced(start, end, steps, dtype, device, requires_grad, base)
 
 
 @_factory_out
@@ -432,87 +499,25 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, devi
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    return _place(np.eye(n, n if m is None else m, dtype=dt.np), device, requires_grad)
-
-
-# ---- random ------------------------------------------------------------------------------
-def _random_dtype(dtype, kernel):
-    dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    if dt.kind not in "fc":
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_SHORT[dt.name]}'")
-    return dt
-
-
-@_factory_out
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad: bool = False, pin_memory=False) -> Tensor:
-    dt = _random_dtype(dtype, "check_uniform_bounds")
-    shape = _size(size, "rand")
-    return _place(rng(generator).uniform(shape, dt.np), device, requires_grad)
-
-
-@_factory_out
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad: bool = False, pin_memory=False) -> Tensor:
-    dt = _random_dtype(dtype, "normal_kernel_cpu")
-    shape = _size(size, "randn")
-    return _place(rng(generator).normal(shape, dt.np), device, requires_grad)
-
-
-@_factory_out
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
-            device=None, requires_grad: bool = False) -> Tensor:
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if not isinstance(size, (tuple, list, Size)):
-        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
-                        f"{type(size).__name__}")
-    low, high = int(_num(low)), int(_num(high))
-    dt = D.int64 if dtype is None else D.to_dtype(dtype)
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
-                           f">= to={high}")
-    shape = _size((size,), "randint")
-    return _place(rng(generator).integers(low, high, shape).astype(dt.np), device,
-                  requires_grad)
-
-
-@_factory_out
-def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
-             requires_grad: bool = False, pin_memory=False) -> Tensor:
-    if n < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    dt = D.int64 if dtype is None else D.to_dtype(dtype)
-    return _place(rng(generator).permutation(n).astype(dt.np), device, requires_grad)
-
-
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None) -> Tensor:
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None) -> Tensor:
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
-                 requires_grad=False, memory_format=None) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   requires_grad=requires_grad)
+    m = n if m is None else m
+    if n * m > 2 ** 63 - 1:
+        raise RuntimeError("numel: integer multiplication overflow")
+    where = _where(device)
+    made = _meta_or_checked((n, m), dt, where, requires_grad)
+    if made is not None:
+        return made
+    return _place(np.eye(n, m, dtype=dt.np), where, requires_grad)
 
 
 # ---- legacy constructors -----------------------------------------------------------------
 def _legacy_new(cls, args, kwargs):
     """torch.Tensor(...) / torch.FloatTensor(...): float32 (the default dtype) by default."""
     dtype = getattr(cls, "_legacy_dtype", None) or D.get_default_dtype()
-    if not args:
-        t = zeros(0, dtype=dtype)
+    if not args:  # (the legacy constructors ignore the default device, as in torch)
+        t = zeros(0, dtype=dtype, device="cpu")
     elif builtins.all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
                       for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
-        t = zeros(*args, dtype=dtype)
+        t = zeros(*args, dtype=dtype, device="cpu")
     elif len(args) == 1 and isinstance(args[0], Tensor):
         if cls is not Tensor and args[0].dtype is not dtype:
             raise TypeError(f"expected {D._BY_NAME[dtype.name]} (got {args[0].dtype})")
@@ -520,8 +525,12 @@ def _legacy_new(cls, args, kwargs):
     elif len(args) == 1 and not _is_seq(args[0]) and not isinstance(args[0], np.ndarray):
         raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
     else:
-        t = tensor(args[0], dtype=dtype)
+        t = tensor(args[0], dtype=dtype, device="cpu")
     if cls is not Tensor and issubclass(cls, Tensor):
         from ._tensor import _init
         return _init(object.__new__(cls), t._data)
     return t
+
+
+# the random factories (rand, randn, randint, randperm, *_like) live beside: listed in __all__
+from ._creation_random import rand, rand_like, randint, randint_like, randn, randn_like, randperm  # noqa: E402,E501

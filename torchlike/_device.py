@@ -1,5 +1,8 @@
-"""torch.device <-> jax devices."""
+"""torch.device <-> jax devices; the default device factories use (`with torch.device(...)`,
+torch.set_default_device)."""
 from __future__ import annotations
+
+import threading
 
 import jax
 import numpy as np
@@ -43,6 +46,48 @@ class device:
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    def __enter__(self):
+        # torch's device context: factories given no device= make their tensors here
+        _defaults.stack.append(self)
+        _defaults.refresh()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _defaults.stack.pop()
+        _defaults.refresh()
+
+
+class _Defaults(threading.local):
+    """Per thread, as in torch: the `with device(...)` blocks (innermost last), the device
+    set_default_device chose, and what factories read: None for the CPU."""
+
+    def __init__(self) -> None:
+        self.stack: list = []
+        self.chosen = None
+        self.factory = None
+
+    def current(self) -> device:
+        return self.stack[-1] if self.stack else self.chosen or CPU
+
+    def refresh(self) -> None:
+        d = self.current()
+        self.factory = None if d.type == "cpu" else d
+
+
+_defaults = _Defaults()
+
+
+def get_default_device() -> device:
+    """torch.get_default_device."""
+    d = _defaults.current()
+    return device("cuda", 0) if d.type == "cuda" and d.index is None else d
+
+
+def set_default_device(d) -> None:
+    """torch.set_default_device (None: back to the CPU); a `with device(...)` block wins."""
+    _defaults.chosen = None if d is None else device(d)
+    _defaults.refresh()
+
 
 def _gpus() -> list:
     try:
@@ -67,14 +112,15 @@ def of_array(arr) -> device:
     """The torch device an array lives on."""
     try:
         dev = next(iter(arr.devices()))
-    except (AttributeError, StopIteration):
-        return CPU
+    except (AttributeError, StopIteration, NotImplementedError):
+        return META if isinstance(arr, jax.ShapeDtypeStruct) else CPU
     if dev.platform == "gpu" or dev.platform == "cuda":
         return device("cuda", dev.id)
     return CPU
 
 
 CPU = device("cpu")
+META = device("meta")
 
 
 def _make_upload(native: bool = True):

@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtype as D
 from . import _device
 from . import _storage
+from . import _meta
 from . import _tensor_str
 from .autograd import engine as _engine
 from .autograd import grad_mode
@@ -61,6 +62,14 @@ class Tensor:
     @property
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
+
+    @property
+    def is_meta(self) -> bool:
+        return self._data.__class__ is _Meta
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
 
     @property
     def ndim(self) -> int:
@@ -239,6 +248,8 @@ class Tensor:
         return self._grad_fn.register_prehook(pre)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        if self._data.__class__ is _Meta:
+            return _meta.backward(self, gradient, retain_graph)
         if inputs is None and (gradient is None or isinstance(gradient, Tensor)):
             _engine.run_backward([self], [gradient], retain_graph, create_graph)
         else:
@@ -251,11 +262,15 @@ class Tensor:
         if self._base is None and self._views is None:
             self._data = data
             self._vc[0] += 1
+        elif data.__class__ is _Meta:  # a meta storage has no values to update
+            self._vc[0] += 1
         else:
             _storage.write(self, data)
 
     # ---- conversions ----------------------------------------------------------------------
     def numpy(self, force: bool = False) -> np.ndarray:
+        if self._data.__class__ is _Meta:
+            raise _meta.no_values(TypeError)
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -271,16 +286,22 @@ class Tensor:
         return np.array(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        if self._data.__class__ is _Meta:
+            raise _meta.no_values(TypeError)
         a = np.asarray(self._data)
         return a if dtype is None else a.astype(dtype)
 
     def item(self):
+        if self._data.__class__ is _Meta:
+            raise _meta.no_values(RuntimeError)
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
         return np.asarray(self._data).reshape(()).item()
 
     def tolist(self):
+        if self._data.__class__ is _Meta:
+            raise _meta.no_values(NotImplementedError)
         return np.asarray(self._data).tolist()
 
     def __float__(self) -> float:
@@ -299,6 +320,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if self._data.__class__ is _Meta:
+            raise _meta.no_values(RuntimeError)
         a = np.asarray(self._data)
         if a.size != 1:
             raise RuntimeError("Boolean value of Tensor with "
@@ -323,21 +346,24 @@ class Tensor:
         return self.flip(0)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0 and spec and self._data.__class__ is not _Meta:
             return self.item().__format__(spec)
         return object.__format__(self, spec) if spec else repr(self)
 
     def __repr__(self, *, tensor_contents=None) -> str:
         fn = self._grad_fn
+        meta = self._data.__class__ is _Meta
         return _tensor_str.format_tensor(
-            np.asarray(self._data), self.dtype.name, device=str(self.device),
-            grad_fn_name=None if fn is None else type(fn).__name__,
+            self._data.shape if meta else np.asarray(self._data), self.dtype.name,
+            device=str(self.device), grad_fn_name=None if fn is None else type(fn).__name__,
             requires_grad=self._rg, default_dtype_name=D.get_default_dtype().name,
-            prefix=_prefix(self))
+            prefix=_prefix(self), meta=meta)
 
     __str__ = __repr__
 
     def __reduce_ex__(self, proto):
+        if self._data.__class__ is _Meta:
+            return (_meta.rebuild, (self._data.shape, self.dtype.name, self._rg))
         return (_rebuild, (np.asarray(self._data), self._rg))
 
     def __deepcopy__(self, memo):
@@ -361,6 +387,8 @@ class Tensor:
 
     # ---- dtype / device movement ----------------------------------------------------------
     def to(self, *args, **kwargs) -> "Tensor":
+        if self._data.__class__ is _Meta or _meta.named(args, kwargs):
+            return _meta.to(self, args, kwargs)
         from .ops.conversion import to
         return to(self, *args, **kwargs)
 
@@ -417,26 +445,32 @@ class Tensor:
         return self.to(D.complex128)
 
     # ---- new_* ----------------------------------------------------------------------------
+    # new_*: self's dtype and device unless given
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
         from ._creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        from ._creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        from ._creation import _new_filled
+        return _new_filled("new_zeros", size, 0, dtype or self.dtype, device or self.device,
+                           requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        from ._creation import ones
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        from ._creation import _new_filled
+        return _new_filled("new_ones", size, 1, dtype or self.dtype, device or self.device,
+                           requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        from ._creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        from ._creation import _new_filled
+        return _new_filled("new_empty", size, 0, dtype or self.dtype, device or self.device,
+                           requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None,
                  requires_grad=False) -> "Tensor":
         from ._creation import full
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
 
 _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
@@ -557,6 +591,7 @@ jax.tree_util.register_pytree_node(
     Tensor, lambda t: ((t._data,), None), lambda aux, ch: _wrap(ch[0]))
 
 
+_Meta = _meta.Meta  # a meta tensor's _data
 _get_data = Tensor._data.__get__
 _set_data = Tensor._data.__set__
 

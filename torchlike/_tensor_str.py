@@ -277,9 +277,10 @@ def _prepare(values, dtype_name):
 
 
 def format_tensor(values, dtype_name, *, device="cpu", grad_fn_name=None,
-                  requires_grad=False, default_dtype_name="float32", prefix="tensor("):
-    """Return what ``repr(tensor)`` prints in PyTorch for a tensor holding ``values``."""
-    arr, kind = _prepare(values, dtype_name)
+                  requires_grad=False, default_dtype_name="float32", prefix="tensor(",
+                  meta=False):
+    """Return what ``repr(tensor)`` prints in PyTorch for a tensor holding ``values`` (for a
+    meta tensor, ``meta=True``: ``values`` is its shape)."""
     indent = len(prefix)
     suffixes = []
     if device != "cpu":
@@ -287,20 +288,27 @@ def format_tensor(values, dtype_name, *, device="cpu", grad_fn_name=None,
 
     default_complex = "complex128" if default_dtype_name == "float64" else "complex64"
     dtype_suffix = f"dtype=torch.{dtype_name}"
-    size_suffix = f"size={tuple(int(n) for n in arr.shape)}"
-    if arr.size == 0:
-        # Nothing to infer the dtype from, so only the default float dtype is implicit.
-        body = "[]"
-        if arr.ndim != 1:
-            suffixes.append(size_suffix)
+    if meta:  # torch: the size, and the dtype unless it is the default float dtype
+        suffixes.append(f"size={tuple(values)}")
         if dtype_name != default_dtype_name:
             suffixes.append(dtype_suffix)
+        body = "..."
     else:
-        if not PRINT_OPTS.edgeitems:
-            suffixes.append(size_suffix)
-        if dtype_name not in (default_dtype_name, default_complex, "int64", "bool"):
-            suffixes.append(dtype_suffix)
-        body = _tensor_str(arr, indent, kind)
+        arr, kind = _prepare(values, dtype_name)
+        size_suffix = f"size={tuple(int(n) for n in arr.shape)}"
+        if arr.size == 0:
+            # Nothing to infer the dtype from, so only the default float dtype is implicit.
+            body = "[]"
+            if arr.ndim != 1:
+                suffixes.append(size_suffix)
+            if dtype_name != default_dtype_name:
+                suffixes.append(dtype_suffix)
+        else:
+            if not PRINT_OPTS.edgeitems:
+                suffixes.append(size_suffix)
+            if dtype_name not in (default_dtype_name, default_complex, "int64", "bool"):
+                suffixes.append(dtype_suffix)
+            body = _tensor_str(arr, indent, kind)
 
     if grad_fn_name is not None:
         suffixes.append(f"grad_fn=<{grad_fn_name}>")

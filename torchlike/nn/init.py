@@ -1,5 +1,6 @@
 """torch.nn.init: in-place initializers. Values are drawn on the host from torchlike's
-generator (torch's distributions and bounds; the streams differ from torch's mt19937)."""
+generator (torch's distributions and bounds; the streams differ from torch's mt19937). A meta
+tensor is left as it is: nothing is allocated or drawn."""
 from __future__ import annotations
 
 from .._errors import missing as _missing
@@ -9,15 +10,25 @@ import warnings
 import jax
 import numpy as np
 
+from .._meta import Meta
 from .._random import rng as _rng
 from .._tensor import Tensor
 
 
 def _fill(tensor: Tensor, values) -> Tensor:
-    """Write host values into `tensor` in place (under no_grad, as torch's initializers)."""
+    """Write host values (or what values() makes) into `tensor` in place (under no_grad, as
+    torch's initializers)."""
+    if _is_meta(tensor):
+        return tensor
+    if callable(values):
+        values = values()
     arr = np.asarray(values).astype(tensor.dtype.np, copy=False).reshape(tuple(tensor.shape))
     tensor._set_data(jax.device_put(arr, next(iter(tensor._data.devices()))))
     return tensor
+
+
+def _is_meta(tensor: Tensor) -> bool:
+    return tensor._data.__class__ is Meta
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -43,12 +54,13 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, _rng(generator).uniform(tuple(tensor.shape), tensor.dtype.np, a, b))
+    return _fill(tensor, lambda: _rng(generator).uniform(tuple(tensor.shape), tensor.dtype.np,
+                                                         a, b))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    return _fill(tensor, _rng(generator).normal(tuple(tensor.shape), tensor.dtype.np, mean, std,
-                                                tensor.is_contiguous()))
+    return _fill(tensor, lambda: _rng(generator).normal(tuple(tensor.shape), tensor.dtype.np,
+                                                        mean, std, tensor.is_contiguous()))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -60,6 +72,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    if _is_meta(tensor):
+        return tensor
     g, shape, dt = _rng(generator), tuple(tensor.shape), tensor.dtype.np
     if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:  # redraw what falls outside
         lo, hi = dt.type(a), dt.type(b)
@@ -85,7 +99,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    return _fill(tensor, np.full(tuple(tensor.shape), val))
+    return _fill(tensor, lambda: np.full(tuple(tensor.shape), val))
 
 
 def ones_(tensor: Tensor) -> Tensor:
@@ -99,7 +113,7 @@ def zeros_(tensor: Tensor) -> Tensor:
 def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _fill(tensor, lambda: np.eye(*tensor.shape))
 
 
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
@@ -110,6 +124,8 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     if sizes[0] % groups != 0:
         raise ValueError("dim 0 must be divisible by groups")
     out_per = sizes[0] // groups
+    if _is_meta(tensor):
+        return tensor
     values = np.zeros(sizes)
     centre = tuple(s // 2 for s in sizes[2:])
     for g in range(groups):
@@ -172,7 +188,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
 def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    if tensor.numel() == 0 or _is_meta(tensor):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
@@ -189,6 +205,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
+    if _is_meta(tensor):
+        return tensor
     rows, cols = tensor.shape
     values = _rng(generator).normal((rows, cols), tensor.dtype.np, 0, std)
     zeros = int(math.ceil(sparsity * rows))

@@ -13,6 +13,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _storage
+from .._meta import Meta, device_error, evaluate
+from .._meta import kernel_twin as _meta_twin
 from .._tensor import Tensor, _check_inplace, _differentiable_view, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import node_class
@@ -145,7 +147,9 @@ class Kernel:
 
     def __init__(self, op, key, pattern, fn):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
-        self.jit = jax.jit(fn)
+        # keep_unused: a kernel must refuse a meta operand (a ShapeDtypeStruct) even when it
+        # reads only its shape (zeros_like), or it would compute a real result for it
+        self.jit = jax.jit(fn, keep_unused=True)
         e = op.edges
         if callable(e):
             e = e(pattern)
@@ -186,7 +190,7 @@ class Kernel:
     def donating(self):
         """The kernel jitted to reuse operand 0's buffer for its result (in-place writes)."""
         if self._donating is None:
-            self._donating = jax.jit(self.fn, donate_argnums=0)
+            self._donating = jax.jit(self.fn, donate_argnums=0, keep_unused=True)
         return self._donating
 
     def edge_index(self, diff):
@@ -330,7 +334,8 @@ def binary(op: Op, cache: dict, a, b, kinds: str):
     try:
         out = k.jit(x, y)
     except (ValueError, TypeError) as e:
-        raise _translate(op, (a, b), e) from None
+        out = _refused(op, k, (a, b), (x, y), e)
+        k = _meta_twin(k)
     res = _wrap(out)
     if op.grad_fn is not None and grad_mode._modes.grad and (a._rg or c is Tensor and b._rg):
         operands = (a, b)
@@ -353,7 +358,8 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
     try:
         out = k.donating()(*call) if donate else k.jit(*call)
     except (ValueError, TypeError) as e:
-        raise _translate(op, operands, e) from None
+        out = _refused(op, k, operands, call, e)
+        k = _meta_twin(k)
     if op.nout == 1:
         res = _wrap(out)
         outs = (res,)
@@ -388,6 +394,21 @@ def _device_scalar(v):
             _SCALARS.clear()
         a = _SCALARS[(type(v), v)] = jnp.asarray(v)
     return a
+
+
+def _refused(op, k, operands, call, e):
+    """The kernel refused its arguments. A meta operand (a jax.ShapeDtypeStruct, which no
+    jitted kernel takes) makes that the meta device's path: the results' shapes and dtypes
+    from jax.eval_shape of the same kernel. Otherwise: torch's error."""
+    if any(isinstance(o, Tensor) and o._data.__class__ is Meta for o in operands):
+        mixed = device_error(operands, k.tensor_edge_pos or k.tensor_pos)
+        if mixed is not None:
+            raise mixed from None
+        try:
+            return evaluate(k.jit, call)
+        except (ValueError, TypeError) as again:
+            e = again
+    raise _translate(op, operands, e) from None
 
 
 def _translate(op, operands, e) -> Exception:
@@ -453,7 +474,8 @@ def inplace(self, result) -> "Tensor":
         return _inplace_on_view(self, result)
     data = result._data
     if data.dtype != self._data.dtype:
-        data = data.astype(self._data.dtype)
+        data = data.astype(self._data.dtype) if data.__class__ is not Meta else \
+            Meta(data.shape, self._data.dtype)
     self._set_data(data)
     node = result._grad_fn
     if node is not None:
@@ -492,7 +514,7 @@ def _no_component(v) -> None:
 def _inplace_on_view(view, result) -> "Tensor":
     _no_component(view)
     base = view._base
-    idx = _wrap(_storage.index_map(view))
+    idx = _index_map(view)
     if result._data.dtype != view._data.dtype:
         result = result.to(view.dtype)
     _own_write(result._grad_fn, view._vc)
@@ -503,6 +525,13 @@ def _inplace_on_view(view, result) -> "Tensor":
     return view
 
 
+def _index_map(v) -> Tensor:
+    """v's flat positions in its base, as a tensor (a meta one for a meta base: no values)."""
+    if v._base._data.__class__ is Meta:
+        return _wrap(Meta(v._data.shape, np.dtype(np.int64)))
+    return _wrap(_storage.index_map(v))
+
+
 def _rebase_views(base) -> None:
     """After base's history changed, its live views read their elements from the new base
     (torch regenerates their grad_fn as AsStridedBackward0)."""
@@ -510,7 +539,7 @@ def _rebase_views(base) -> None:
         v = r()
         if v is not None and _differentiable_view(v):
             _no_component(v)
-            fresh = run(_as_strided, (base, _wrap(_storage.index_map(v))))
+            fresh = run(_as_strided, (base, _index_map(v)))
             v._grad_fn, v._output_nr, v._rg = fresh._grad_fn, 0, True
 
 

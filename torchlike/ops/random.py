@@ -11,7 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .. import _bounds
 from .. import _dtype as D
+from .._meta import NO_DATA, Meta
 from .._random import rng
 from .._tensor import _SHORT, Tensor, _wrap
 from ._bind import method_only, public
@@ -23,10 +25,14 @@ def _low(dt) -> str:
             "uint8": "unsigned char", "bool": "bool"}.get(dt.name, dt.name)
 
 
-def _fill_host(self, values: np.ndarray) -> Tensor:
-    """Write host samples into self in place (torch's in-place sampler semantics). The samples
-    come in the order torch draws them: its storage order, for a tensor that is a view."""
-    values = np.asarray(values).astype(self.dtype.np)
+def _fill_host(self, draw) -> Tensor:
+    """Write host samples (draw() makes them) into self in place (torch's in-place sampler
+    semantics). The samples come in the order torch draws them: its storage order, for a
+    tensor that is a view. A meta tensor draws nothing (torch's generator does not move)."""
+    if self._data.__class__ is Meta:
+        self._vc[0] += 1
+        return self
+    values = np.asarray(draw()).astype(self.dtype.np)
     if self._base is not None and values.size > 1 and not self.is_contiguous():
         from .layout import strides_of
         offsets = sum(np.arange(n).reshape((-1,) + (1,) * (self.ndim - d - 1)) * st
@@ -55,7 +61,7 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={from_:g} > to={to:g}")
-    return _fill_host(self, rng(generator).uniform(_shape(self), self.dtype.np, from_, to))
+    return _fill_host(self, lambda: rng(generator).uniform(_shape(self), self.dtype.np, from_, to))
 
 
 @method_only("normal_")
@@ -63,30 +69,36 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _need_float(self, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    return _fill_host(self, rng(generator).normal(_shape(self), self.dtype.np, mean, std,
-                                                  self.is_contiguous()))
+    return _fill_host(self, lambda: rng(generator).normal(_shape(self), self.dtype.np, mean, std,
+                                                          self.is_contiguous()))
 
 
-_RANDOM_HI = {"float32": 2 ** 24, "float64": 2 ** 53, "float16": 2 ** 11, "bfloat16": 2 ** 8,
-              "bool": 1}
+_RANDOM_SIGS = ("*, torch.Generator generator = None",
+                "int from, int to, *, torch.Generator generator = None",
+                "int to, *, torch.Generator generator = None")
+_UNSET = object()  # random_(from, None) differs from random_(to)
 
 
 @method_only("random_")
-def random_(self, from_=None, to=None, *, generator=None, **kw):
+def random_(self, from_=None, to=_UNSET, *, generator=None, **kw):
     from_ = kw.pop("from", from_)
-    if from_ is not None and to is None:  # random_(to)
-        from_, to = 0, from_
-    lo = 0 if from_ is None else int(from_)
-    if to is None:
-        dt = self.dtype
-        hi = _RANDOM_HI.get(dt.name, int(np.iinfo(dt.np).max) if dt.kind in "iu" else 2 ** 24)
-        hi += 1
+    args = [a for a in (from_, to) if a is not None and a is not _UNSET]
+    if any(not isinstance(a, (int, np.integer, Tensor)) or isinstance(a, (bool, np.bool_))
+           for a in args):
+        marked = "      didn't match because some of the arguments have invalid types: (" + \
+            ", ".join(f"!{type(a).__name__}!" for a in args) + ")\n" if len(args) > 1 else ""
+        raise _bounds.invalid_arguments("random_", args, {}, _RANDOM_SIGS, marked)
+    if to is _UNSET:
+        from_, to = (0, from_) if from_ is not None else (None, None)
+    dt = self.dtype
+    if from_ is None:  # random_(): [0, 2**digits] for floating dtypes, [0, max] for integers
+        if dt.kind == "c":
+            raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for "
+                                      f"'{_SHORT[dt.name]}'")
+        lo, hi = _bounds.random_range(0, None, dt)
     else:
-        hi = int(to)
-    if lo >= hi:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} "
-                           f">= to={hi}")
-    return _fill_host(self, rng(generator).integers(lo, hi, _shape(self)))
+        lo, hi = _bounds.random_range(int(from_), None if to is None else int(to), dt)
+    return _fill_host(self, lambda: rng(generator).integers(lo, hi, _shape(self)))
 
 
 @method_only("bernoulli_")
@@ -97,11 +109,11 @@ def bernoulli_(self, p=0.5, *, generator=None):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(Could this error message be improved?  If so, please report "
                                "an enhancement request to PyTorch.)")
-        return _fill_host(self, rng(generator).bernoulli_probs(
+        return _fill_host(self, lambda: rng(generator).bernoulli_probs(
             np.broadcast_to(probs, _shape(self))))
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
-    return _fill_host(self, rng(generator).bernoulli(_shape(self), p))
+    return _fill_host(self, lambda: rng(generator).bernoulli(_shape(self), p))
 
 
 def _continuous(self, name, spelled):
@@ -115,14 +127,14 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _continuous(self, "Exponential", _SHORT.get(self.dtype.name, self.dtype.name))
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-    return _fill_host(self, rng(generator).aux.exponential(1.0 / lambd, _shape(self)))
+    return _fill_host(self, lambda: rng(generator).aux.exponential(1.0 / lambd, _shape(self)))
 
 
 @method_only("geometric_")
 def geometric_(self, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
-    return _fill_host(self, rng(generator).aux.geometric(p, _shape(self)))
+    return _fill_host(self, lambda: rng(generator).aux.geometric(p, _shape(self)))
 
 
 @method_only("cauchy_")
@@ -130,7 +142,8 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _continuous(self, "Cauchy", _low(self.dtype))
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
-    return _fill_host(self, median + sigma * rng(generator).aux.standard_cauchy(_shape(self)))
+    return _fill_host(self, lambda: median + sigma * rng(generator).aux.standard_cauchy(
+        _shape(self)))
 
 
 @method_only("log_normal_")
@@ -138,7 +151,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _need_float(self, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
-    return _fill_host(self, rng(generator).aux.lognormal(mean, std, _shape(self)))
+    return _fill_host(self, lambda: rng(generator).aux.lognormal(mean, std, _shape(self)))
 
 
 # ---- zero_ / fill_ / copy_ -----------------------------------------------------------------
@@ -158,6 +171,8 @@ def zero_(input):
 
 @public("fill_")
 def fill_(input, value):
+    if not isinstance(value, Tensor) and input._data.__class__ is not Meta:
+        value = _bounds.converted(value, input.dtype, input.numel())  # torch's overflow check
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
@@ -172,6 +187,10 @@ def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
+    if src._data.__class__ is Meta and self._data.__class__ is not Meta:
+        raise NotImplementedError(NO_DATA)
+    if self._data.__class__ is Meta and src._data.__class__ is not Meta:
+        src = src.to("meta")  # copying into a meta tensor copies nothing
     shape = broadcast_shape(self.shape, src.shape)
     if shape != tuple(self.shape):
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
@@ -195,12 +214,15 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
            layout=None, device=None, requires_grad=False):
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
-        from .._creation import _size, _place
+        from .._creation import _meta_or_checked, _place, _where
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-        return _place(rng(generator).normal(_size((size,)), dt.np, mean, std), device,
-                      requires_grad)
+        shape, where = _bounds.size((size,)), _where(device)
+        made = _meta_or_checked(shape, dt, where, requires_grad)
+        if made is not None:
+            return made
+        return _place(rng(generator).normal(shape, dt.np, mean, std), where, requires_grad)
     if st and (np.asarray(std._data) < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if not st and std < 0:

@@ -3,6 +3,9 @@ dtype/device movement, forward hooks and torch's repr (state_dict: _state_dict.p
 writes __init__, forward and extra_repr."""
 from __future__ import annotations
 
+import functools
+import inspect
+
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
@@ -37,6 +40,12 @@ class Module(StateDictMixin):
         d["_forward_hooks_always_called"] = _HookDict()
         d["_backward_hooks"] = _HookDict()
         d["_load_state_dict_post_hooks"] = _HookDict()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and cls.__module__.startswith("torchlike."):
+            cls.__init__ = _on_device(init)
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -401,10 +410,23 @@ class Module(StateDictMixin):
                                 f"but got desired dtype={dtype}")
 
         def convert(t):
-            if dtype is not None and t.dtype.kind in "fc":
-                return t.to(dtype=dtype, device=device)
-            return t.to(device=device) if device is not None else t
+            try:
+                if dtype is not None and t.dtype.kind in "fc":
+                    return t.to(dtype=dtype, device=device)
+                return t.to(device=device) if device is not None else t
+            except NotImplementedError as e:
+                if str(e) != "Cannot copy out of meta tensor; no data!":
+                    raise
+                raise NotImplementedError(
+                    f"{e} Please use torch.nn.Module.to_empty() instead of torch.nn.Module.to() "
+                    "when moving module from meta to a different device.") from None
         return self._apply(convert)
+
+    def to_empty(self, *, device, recurse: bool = True) -> Module:
+        """Parameters and buffers become uninitialized tensors of the same shapes on `device`
+        (the way out of the meta device: build there, then load a state_dict)."""
+        from ..._creation import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def cuda(self, device=None) -> "Module":
         return self._apply(lambda t: t.cuda(device))
@@ -461,3 +483,22 @@ class Module(StateDictMixin):
         for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
                      "_forward_hooks_always_called", "_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, _HookDict())
+
+
+def _on_device(init):
+    """A torchlike layer's __init__ run with its `device=` argument as the default device, so
+    its parameters are made there (torch's layers pass device= to each factory)."""
+    names = list(inspect.signature(init).parameters)
+    if "device" not in names:
+        return init
+    pos = names.index("device") - 1  # position among the arguments after self
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        device = kwargs.get("device", args[pos] if len(args) > pos else None)
+        if device is None:
+            return init(self, *args, **kwargs)
+        from ..._device import device as _device
+        with _device(device):
+            return init(self, *args, **kwargs)
+    return __init__
