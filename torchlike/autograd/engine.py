@@ -131,7 +131,8 @@ def _deliver(leaf_grads, targets, accumulate, inputs):
 def _accumulate(leaf, g) -> None:
     if leaf._grad is None:
         leaf._grad = g if g._grad_fn is not None else T._wrap(g._data)
-    elif g._grad_fn is not None or leaf._grad._grad_fn is not None:
+    elif g._grad_fn is not None or leaf._grad._grad_fn is not None or not isinstance(
+            g._data, jax.Array):  # a meta gradient: the op path computes its shape
         leaf._grad = leaf._grad + g
     else:
         leaf._grad._set_data(_add_jit(leaf._grad._data, g._data))

@@ -1,9 +1,8 @@
 """BatchNorm1d/2d/3d: batch statistics in training, running statistics in eval."""
 from __future__ import annotations
 
-import jax.numpy as jnp
-
-from ..._tensor import _wrap
+from ..._creation import zeros
+from ..._dtype import int64
 from .. import functional as F
 from .. import init
 from .linear import _empty
@@ -28,7 +27,7 @@ class _BatchNorm(Module):
         if track_running_stats:
             self.register_buffer("running_mean", _empty(num_features, dtype=dtype))
             self.register_buffer("running_var", _empty(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", _wrap(jnp.zeros((), jnp.int64)))
+            self.register_buffer("num_batches_tracked", zeros((), dtype=int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -76,7 +75,7 @@ class _BatchNorm(Module):
         if (version is None or version < 2) and self.track_running_stats and \
                 key not in state_dict:
             state_dict[key] = self.num_batches_tracked if self.num_batches_tracked is not None \
-                else _wrap(jnp.zeros((), jnp.int64))
+                else zeros((), dtype=int64)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
                                       missing_keys, unexpected_keys, error_msgs)
 

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import math
 
-import jax.numpy as jnp
-
-from ..._tensor import _wrap
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -13,9 +10,8 @@ from .module import Module
 
 
 def _empty(*shape, dtype=None):
-    from ... import _dtype as D
-    dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-    return _wrap(jnp.zeros(shape, dt.np))
+    from ..._creation import empty
+    return empty(*shape, dtype=dtype)  # on the default device (a layer's device= sets it)
 
 
 def _weight_and_bias(module, weight_shape, bias_size, bias: bool, dtype) -> None:

@@ -220,7 +220,7 @@ class RNNBase(Module):
         if not batched:
             input = input.unsqueeze(batch_dim)
         if hx is None:
-            states = [zeros(*size, dtype=input.dtype) for size in
+            states = [zeros(*size, dtype=input.dtype, device=input.device) for size in
                       self._state_sizes(input)[:self._n_states]]
         else:
             states = list(hx) if self._n_states == 2 else [hx]
@@ -370,7 +370,8 @@ class RNNCellBase(Module):
         if not batched:
             input = input.unsqueeze(0)
         if states is None:
-            states = [zeros(input.size(0), self.hidden_size, dtype=input.dtype)] * \
+            states = [zeros(input.size(0), self.hidden_size, dtype=input.dtype,
+                            device=input.device)] * \
                 self._n_states
         elif not batched:
             states = [s.unsqueeze(0) for s in states]
