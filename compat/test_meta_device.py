@@ -518,3 +518,53 @@ def test_meta_copy_of_a_cpu_tensor_keeps_grad_chain():
             m.copy_(x)
         return m
     same(fn)
+
+
+# ---- the differences the README lists: each checked, so a change on either side shows -------
+HOST_SIDE = {
+    "topk": lambda L: meta(L, 5).topk(2),
+    "cross_entropy": lambda L: L.nn.functional.cross_entropy(
+        meta(L, 3, 4), meta(L, 3, dtype=L.int64)),
+    "embedding": lambda L: L.nn.functional.embedding(meta(L, 3, dtype=L.int64), meta(L, 5, 2)),
+    "linalg_inv": lambda L: L.linalg.inv(meta(L, 3, 3)),
+    "dropout": lambda L: L.nn.functional.dropout(meta(L, 4), 0.5),
+    "bernoulli": lambda L: L.bernoulli(meta(L, 4)),
+    "multinomial": lambda L: L.multinomial(meta(L, 4), 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOST_SIDE))
+def test_host_side_ops_refuse_on_meta(name):
+    """torch computes these on meta (a shape from its meta kernel, or its own error); torchlike
+    runs them on the host and refuses loudly with torch's "no data" message, never a wrong
+    shape."""
+    want = outcome(HOST_SIDE[name], torch)
+    assert not (isinstance(want, tuple) and want and want[0] is NotImplementedError), want
+    with pytest.raises(NotImplementedError, match="Cannot copy out of meta tensor; no data!"):
+        HOST_SIDE[name](torchlike)
+
+
+@pytest.mark.parametrize("fn", [lambda L: meta(L, 2).uniform_(1.0, 0.0),
+                                lambda L: meta(L, 2).random_(5, 2)])
+def test_empty_range_draws_raise_on_meta(fn):
+    """torch's meta kernels skip the range check its CPU kernels make; torchlike checks on
+    every device (the CPU error)."""
+    assert fn(torch).is_meta
+    with pytest.raises(RuntimeError, match="expects"):
+        fn(torchlike)
+
+
+@pytest.mark.parametrize("assign", [False, True])
+def test_load_state_dict_into_meta_parameters(assign):
+    """Copying into a meta parameter is a no-op with torch's warning; assign=True puts the
+    checkpoint's tensors in."""
+    weights = {"weight": np.ones((2, 3), np.float32), "bias": np.zeros(2, np.float32)}
+    seen = []
+    for L in LIBS:
+        net = L.nn.Linear(3, 2, device="meta")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            net.load_state_dict({k: L.tensor(v) for k, v in weights.items()}, assign=assign)
+        seen.append(([str(w.message) for w in caught], describe(net.weight), describe(net.bias),
+                     net.weight._version))
+    assert seen[1] == seen[0]

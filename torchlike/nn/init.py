@@ -18,7 +18,8 @@ from .._tensor import Tensor
 def _fill(tensor: Tensor, values) -> Tensor:
     """Write host values (or what values() makes) into `tensor` in place (under no_grad, as
     torch's initializers)."""
-    if _is_meta(tensor):
+    if _is_meta(tensor):  # no values to write; the write still counts, as in torch
+        tensor._set_data(tensor._data)
         return tensor
     if callable(values):
         values = values()

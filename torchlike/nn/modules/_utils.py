@@ -85,6 +85,9 @@ def _rebind(t: Tensor, data) -> None:
 
 def copy_into(dst: Tensor, src: Tensor) -> None:
     """dst.copy_(src) for equal shapes: cast to dst's dtype and device, bump the version."""
+    if dst.is_meta:  # nothing to copy into: torch's copy_ on meta checks shapes only
+        dst.copy_(src)
+        return
     data = src._data
     if data.dtype != dst._data.dtype:
         data = data.astype(dst._data.dtype)
