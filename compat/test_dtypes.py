@@ -83,7 +83,11 @@ def test_default_dtype_switch():
             return [before, repr(L.get_default_dtype()), repr(L.tensor([1.5]).dtype),
                     repr(L.ones(2).dtype), repr(L.arange(0.0, 1.0, 0.5).dtype),
                     repr(L.tensor([1.5], dtype=L.float32) * 2.0), repr(L.tensor([1, 2]) / 2),
-                    repr(L.tensor([1, 2]) * 1.5), repr(L.tensor([3]) < 2.5)]
+                    repr(L.tensor([1, 2]) * 1.5), repr(L.tensor([3]) < 2.5),
+                    # a complex number takes the complex type of the default float
+                    repr(L.tensor([1, 2]) * 1j), repr(L.tensor([True]) + (1 + 2j)),
+                    repr(L.tensor(1j).dtype), repr(L.tensor([1.5], dtype=L.float32) * 1j),
+                    repr(L.full((1,), 1j).dtype), repr(L.tensor([1, 2]).mul(2j).dtype)]
         finally:
             L.set_default_dtype(L.float32)
     assert run(torchlike) == run(torch)
