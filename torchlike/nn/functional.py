@@ -55,6 +55,8 @@ from ._functional_norm import layer_norm as layer_norm
 from ._functional_norm import rms_norm as rms_norm
 from ._functional_upsample import interpolate as interpolate
 from ._functional_upsample import upsample as upsample
+from ._functional_upsample import upsample_bilinear as upsample_bilinear
+from ._functional_upsample import upsample_nearest as upsample_nearest
 
 sigmoid = _P.sigmoid
 tanh = _P.tanh
@@ -298,22 +300,51 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _dropout(input, p, training, inplace, tuple(input.shape))
 
 
-def _feature_shape(input, batched_ndim):
-    shape = tuple(input.shape)
-    lead = 2 if input.ndim == batched_ndim else 1
-    return shape[:lead] + (1,) * (len(shape) - lead)
+def _feature_dropout(input, p, training, inplace, nd):
+    """torch's dropout1d/2d/3d: one draw per (sample, channel) of the first two dimensions,
+    an unbatched input (1d, 3d) getting a batch dimension added and removed around it."""
+    _check_p(p)
+    ranks, name = (nd + 1, nd + 2), f"dropout{nd}d"
+    if input.ndim not in ranks:
+        if nd == 1:
+            raise RuntimeError(
+                f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note "
+                "that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+                "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+                "inputs).")
+        warnings.warn(
+            f"{name}: Received a {input.ndim}-D input to {name}, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            f"warning, please use dropout instead. Note that {name} exists to provide "
+            f"channel-wise dropout on inputs with {nd} spatial dimensions, a channel dimension, "
+            f"and an optional batch dimension (i.e. {ranks[0]}D or {ranks[1]}D inputs).",
+            stacklevel=3)
+    if nd == 2 and input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=3)
+    unbatched = nd != 2 and input.ndim != ranks[1]
+    x = input if not unbatched else input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    out = _dropout(x, p, training, inplace, tuple(x.shape[:2]) + (1,) * (x.ndim - 2))
+    if unbatched:
+        out = out.squeeze_(0) if inplace else out.squeeze(0)
+    return out
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    return _dropout(input, p, training, inplace, _feature_shape(input, 3))
+    return _feature_dropout(input, p, training, inplace, 1)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    return _dropout(input, p, training, inplace, _feature_shape(input, 4))
+    return _feature_dropout(input, p, training, inplace, 2)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
-    return _dropout(input, p, training, inplace, _feature_shape(input, 5))
+    return _feature_dropout(input, p, training, inplace, 3)
 
 
 def _lookup_checks(input, weight, max_norm, norm_type) -> None:

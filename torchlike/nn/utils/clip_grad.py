@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import math
+import types
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -77,7 +79,12 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     """Scale gradients in place so their total norm is at most max_norm; returns the norm."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    parameters = list(parameters)
+    else:
+        generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)
+        if generator and not parameters:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.",
+                          stacklevel=2)
     grads = _grads(parameters)
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total)
@@ -86,7 +93,6 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
 
 def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0,
                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:
-    import warnings
     warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
                   "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

@@ -55,6 +55,8 @@ class StackDataset(Dataset):
             raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
                              "``kwargs``) like input/output, but both types are given.")
         datasets = args or tuple(kwargs.values())
+        if not datasets:
+            raise ValueError("At least one dataset should be passed")
         self._length = len(datasets[0])
         if any(self._length != len(d) for d in datasets):
             raise ValueError("Size mismatch between datasets")
@@ -111,10 +113,16 @@ class ChainDataset(IterableDataset):
 
     def __iter__(self):
         for d in self.datasets:
-            yield from d
+            yield from _iterable(d)
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        return sum(len(_iterable(d)) for d in self.datasets)
+
+
+def _iterable(d):
+    if not isinstance(d, IterableDataset):
+        raise AssertionError("ChainDataset only supports IterableDataset")
+    return d
 
 
 class Subset(Dataset):
@@ -123,6 +131,14 @@ class Subset(Dataset):
     def __init__(self, dataset, indices) -> None:
         self.dataset = dataset
         self.indices = indices
+        cls = type(self)
+        if cls.__getitem__ is not Subset.__getitem__ and cls.__getitems__ is Subset.__getitems__:
+            raise NotImplementedError(
+                f"{cls.__name__} overrides __getitem__ but not __getitems__. When subclassing "
+                "Subset and overriding __getitem__, you must also override __getitems__ to "
+                "ensure DataLoader works correctly with your custom logic. A simple "
+                "implementation:\n\ndef __getitems__(self, indices):\n"
+                "    return [self.__getitem__(idx) for idx in indices]")
 
     def __getitem__(self, idx):
         if isinstance(idx, list):
