@@ -1,6 +1,7 @@
 """Run every program in examples/ under real torch and under `python -m torchlike`, then
-compare their outputs: same lines with numbers masked, exact match of everything that does not
-depend on random draws, and convergence of what does (the random streams differ)."""
+compare their outputs: same lines with numbers masked, then every number where torch's random
+draws are reproduced and the arithmetic keeps them close (SAME_NUMBERS), convergence where
+float32 rounding differences grow over training, and exact match of everything else."""
 from __future__ import annotations
 
 import os
@@ -57,6 +58,14 @@ EXAMPLES = {
     # unseeded torch.rand: every line without a 4-decimal (random) number is compared whole
     "tensor_tutorial.py": (r"^(?!.*\d\.\d{4}).*$", lambda lines: None),
 }
+# Seeded programs whose every printed number equals torch's, to this relative tolerance (0:
+# as printed, up to float32 rounding). torchlike draws torch's random values, so only the
+# arithmetic differs: sums add in another order (last bits). Not listed: polynomial_nn and
+# polynomial_optim, whose float32 gradient sums cancel to small values, so the last-bit
+# differences grow over 2000 steps (4% by step 99 for plain gradient descent on the
+# sum-reduced loss; RMSprop's normalised steps near the minimum): convergence is checked.
+SAME_NUMBERS = {"polynomial_autograd.py": 1e-5, "polynomial_module.py": 1e-5,
+                "mlp_classifier.py": 0, "cnn_small.py": 0}
 
 
 def _run(args):
@@ -93,9 +102,11 @@ def test_example_matches_torch(outputs, name):
     fixed, converged = EXAMPLES[name]
     for want, got in zip(t_lines, l_lines):
         assert NUM.sub("#", got) == NUM.sub("#", want), f"{got!r} != torch {want!r}"
-        if converged is None:  # no random draws: every number must agree
+        if converged is None or name in SAME_NUMBERS:  # every number must agree
+            rtol = SAME_NUMBERS.get(name, 0)
             for a, b in zip(NUM.findall(want), NUM.findall(got)):
-                assert _close(a, b), f"{got!r} != torch {want!r}"
+                assert _close(a, b) or abs(float(a) - float(b)) <= rtol * abs(float(a)), \
+                    f"{got!r} != torch {want!r}"
         elif "." not in want:  # no float in the line: reprs, counts
             assert got == want
         elif fixed:
