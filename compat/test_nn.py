@@ -2,6 +2,8 @@
 weight gradients, reprs, state_dict keys, optimizer trajectories, lr sequences, batching."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -490,6 +492,24 @@ def test_scheduler_lr_sequence(cls, kw):
             sched.step()
             seq.append(sched.get_last_lr())
         seqs.append(seq)
+    assert seqs[1] == seqs[0]
+
+
+@pytest.mark.parametrize("cls,kw", SCHEDULERS, ids=[s[0] for s in SCHEDULERS])
+def test_scheduler_step_with_epoch(cls, kw):
+    """The deprecated step(epoch): torch's closed forms (and its warning) at jumping epochs."""
+    seqs = []
+    for L in (torch, torchlike):
+        opt = L.optim.SGD([L.nn.Parameter(L.ones(2))], lr=0.3)
+        sched = getattr(L.optim.lr_scheduler, cls)(opt, **kw)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            seq = []
+            for epoch in (1, 2, 3, 5, 4, 9, 14, 6):
+                opt.step()
+                sched.step(epoch)
+                seq.append(sched.get_last_lr())
+        seqs.append((seq, sorted({(w.category, str(w.message)) for w in caught}, key=str)))
     assert seqs[1] == seqs[0]
 
 

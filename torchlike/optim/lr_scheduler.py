@@ -279,6 +279,11 @@ class LinearLR(LRScheduler):
                                               (self.last_epoch - 1) * delta))
                 for group in groups]
 
+    def _get_closed_form_lr(self) -> list:
+        return [base * (self.start_factor + (self.end_factor - self.start_factor) *
+                        min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base in self.base_lrs]
+
 
 class ReduceLROnPlateau(LRScheduler):
     """Reduce lr by `factor` once a metric stops improving for `patience` epochs."""
