@@ -133,8 +133,16 @@ def _state_shapes(kind, kwargs, x_shape):
 @pytest.mark.parametrize("kind,name,kwargs,x_shape", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_sequence_module(kind, name, kwargs, x_shape):
     dtype = kwargs.get("dtype", "float32") if isinstance(kwargs, dict) else "float32"
-    _compare(_make(kind, kwargs), x_shape, dtype=dtype)
+    if name in DEFAULT_STATES:
+        _compare(_make(kind, kwargs), x_shape, dtype=dtype)
     _compare(_make(kind, kwargs), x_shape, _state_shapes(kind, kwargs, x_shape), dtype=dtype)
+
+
+# The default (zero) initial states, whose shapes take every layout option into account, on
+# configurations that between them use each option; every configuration runs with given
+# states (their gradients too).
+DEFAULT_STATES = {"default", "two_layers_bidir_batch_first", "unbatched_batch_first_bidir",
+                  "float64", "proj_two_layers_bidir", "proj_unbatched", "relu"}
 
 
 # ---- cells: (name, kwargs, input shape, hidden given) ---------------------------------------
