@@ -83,8 +83,8 @@ def test_instance_norm_module(cls, shape):
         outs[lib] = (y, x.grad, m.running_mean, m.running_var, m(x), repr(m),
                      list(m.state_dict()))
     for i, (w, g) in enumerate(zip(outs[torch], outs[torchlike])):
-        if isinstance(w, torch.Tensor):
-            assert_same_tensor(w, g, f"item {i}", check_repr=False)
+        if isinstance(w, torch.Tensor):  # x.grad (item 1) is 0: rounding noise of unit terms
+            assert_same_tensor(w, g, f"item {i}", check_repr=False, scale=1.0 if i == 1 else None)
         else:
             assert w == g
     assert repr(torch.nn.InstanceNorm3d(4, eps=1e-3, momentum=None)) == \
