@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -252,8 +253,10 @@ if torch.__name__ == "torchlike":  # processes left running at the end: the test
 '''
 
 LIFE = '''
-import json, os, signal, threading, time, warnings
+import faulthandler, json, os, signal, threading, time, warnings
 import torchlike as torch
+
+faulthandler.register(signal.SIGUSR1)  # the test asks for the stacks if this hangs
 from torchlike.utils.data import DataLoader, Dataset
 
 
@@ -378,6 +381,12 @@ def test_workers_exit_when_the_program_ends(programs):
 def test_workers_exit_with_their_iterator_or_program(programs):
     _, procs = programs
     proc = procs["life"]
+    ready, _, _ = select.select([proc.stdout], [], [], 120)
+    if not ready:  # a hang fails this test, with the program's stacks, instead of the suite
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        proc.kill()
+        pytest.fail(f"the program printed nothing in 120 s:\n{proc.communicate()[1][-6000:]}")
     res = json.loads(proc.stdout.readline())
     assert len(res["dropped"]) == 2 and _gone(res["dropped"]) == []
     assert res["killed"] == "DataLoader worker exited unexpectedly"
