@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import Size, Tensor
+from ._tensor import _CTYPE, Size, Tensor
 
 _INT64_MAX = 2 ** 63 - 1
 
@@ -204,10 +204,6 @@ def int_value(v, dt) -> int:
 
 
 # ---- random_ / randint ---------------------------------------------------------------------
-# The names torch's random bounds checks print (the dtype's C++ type, as typeid spells it).
-_TYPEID = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
-           "int16": "short int", "int32": "int", "int64": "long int", "float16": "c10::Half",
-           "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double"}
 _DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
 
 
@@ -239,7 +235,7 @@ def _in_range(lo: int, top: int, dt) -> None:
         raise RuntimeError("check_random_bounds handles only integral, floating-point and "
                            "boolean types")
     low, high = (0, 1) if dt.kind == "b" else _limits(dt)
-    name = _TYPEID[dt.name]
+    name = _CTYPE[dt.name]  # the dtype's C++ type, as typeid spells it
     for v, what in ((lo, "from"), (top, "to - 1")):
         if not low <= v <= high:
             raise RuntimeError(f"{what} is out of bounds for {name}")

@@ -550,7 +550,7 @@ def _differentiable_view(t: Tensor) -> bool:
     return t._base is not None and t._view is not None and t._view[0] != "alias"
 
 
-def _check_inplace(self: Tensor, result: Tensor) -> None:
+def _check_inplace(self: Tensor, result: Tensor, c_name: bool = False) -> None:
     if grad_mode._modes.grad:
         if self._grad_fn is None and self._rg:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
@@ -560,13 +560,33 @@ def _check_inplace(self: Tensor, result: Tensor) -> None:
                 self):
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
-    src, dst = result.dtype, self.dtype
-    if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
-        raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "
-                           f"type {_SHORT[dst.name]}")
+    check_cast(result.dtype, self.dtype, c_name)
     if result._data.shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                            f"broadcast shape {list(result._data.shape)}")
+
+
+# torch's C++ type names (as its kernels' dtype checks print them).
+_CTYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
+          "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+          "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+          "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+# clamp with Number bounds checks the cast to its output in a kernel of its own, which names
+# the output type as C++ does ("long int")
+CLAMPS = frozenset({"clamp", "clip", "clamp_min", "clamp_max"})
+
+
+def cast_named_in_c(name: str, args, kwargs) -> bool:
+    return name.rstrip("_") in CLAMPS and not any(
+        isinstance(a, Tensor) for a in (*args, *kwargs.values()))
+
+
+def check_cast(src, dst, c_name: bool = False) -> None:
+    """torch's error for writing a `src` result into a `dst` tensor (in place or out=) where
+    its category (bool < integer < float < complex) is lower."""
+    if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
+        raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "
+                           f"type {(_CTYPE if c_name else _SHORT)[dst.name]}")
 
 
 # torch's ScalarType names, used in its error messages.

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._random import rng as _rng
-from .._tensor import _SHORT, _wrap, _wrap_dim
+from .._tensor import _CTYPE, _wrap, _wrap_dim
 from ..autograd import grad_mode
 from ..ops import linalg as _L
 from ..ops import nn as K
@@ -215,17 +215,11 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
                                          D.to_dtype(dtype))))
 
 
-# torch's C type names, as its matmul dtype errors print them
-_C_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
-           "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int"}
 
 
 # ---- linear ------------------------------------------------------------------------------
 def _check_bias(bias, weight, rows):
-    """addmm's checks of its `self` operand (the bias)."""
-    if bias.dtype is not weight.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                           f"{_SHORT[bias.dtype.name]} and {_SHORT[weight.dtype.name]}")
+    """addmm's shape check of its `self` operand (the bias)."""
     _L._check_self(bias, (rows, weight.shape[0]))
 
 
@@ -236,13 +230,14 @@ def linear(input, weight, bias=None):
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
                            f"{input.ndim}D and {weight.ndim}D")
-    if input.dtype is not weight.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_C_NAME.get(input.dtype.name, input.dtype.name)} != "
-                           f"{_C_NAME.get(weight.dtype.name, weight.dtype.name)}")
     fused = bias is not None and (input.ndim == 2 or (
         bias.ndim == 1 or sum(n != 1 for n in bias.shape) == 1)
         and bias.is_contiguous() and input.is_contiguous())
+    if fused:  # addmm(bias, input, weight.t())
+        _L._addmm_dtypes(bias, input, weight)
+    elif input.dtype is not weight.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_CTYPE[input.dtype.name]} != {_CTYPE[weight.dtype.name]}")
     k, lead = input.shape[-1], tuple(input.shape[:-1])
     rows = math.prod(lead)
     if weight.ndim != 2:  # a vector: torch's weight.t() is the vector itself

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import inspect
 
+from .._tensor import cast_named_in_c
 from ._registry import inplace as _inplace
 
 FUNCTIONS: dict = {}   # torch.<name>
@@ -32,7 +33,7 @@ def public(*names, method=True, function=True, inplace: str | bool | None = None
 
 def _make_inplace(fn, name):
     def method(self, *args, **kwargs):
-        return _inplace(self, fn(self, *args, **kwargs))
+        return _inplace(self, fn(self, *args, **kwargs), cast_named_in_c(name, args, kwargs))
     method.__name__ = name
     return method
 

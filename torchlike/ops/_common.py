@@ -16,6 +16,22 @@ def dims(dim, ndim: int):
     return out
 
 
+# the overloads of a binary op that takes a Number on either side (xlogy, special.xlog1py)
+BINARY_OVERLOADS = ("Tensor input, Tensor other, *, Tensor out = None",
+                    "Number self, Tensor other, *, Tensor out = None",
+                    "Tensor input, Number other, *, Tensor out = None")
+
+
+def invalid_arguments(name: str, args, *overloads: str) -> TypeError:
+    """torch's TypeError for arguments that fit none of an op's overloads, as its argument
+    parser words it: `args` what was passed (a string, or values whose types are listed),
+    `overloads` the signatures."""
+    got = args if isinstance(args, str) else ", ".join(type(a).__name__ for a in args)
+    lines = "".join(f" * ({o})\n" for o in overloads)
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n{lines}")
+
+
 def _make_return_type(name: str, fields: tuple[str, ...]):
     def __new__(cls, *values):
         return tuple.__new__(cls, values)

@@ -466,9 +466,10 @@ def _record(op, k, operands, args, diff, outs):
         node.saved_versions = ((outs[0]._vc, outs[0]._vc[0], None),)
 
 
-def inplace(self, result) -> "Tensor":
-    """Write a functional result back into `self`, as torch's in-place variants do."""
-    _check_inplace(self, result)
+def inplace(self, result, c_name: bool = False) -> "Tensor":
+    """Write a functional result back into `self`, as torch's in-place variants do (`c_name`:
+    a failed cast names self's type as C++ does)."""
+    _check_inplace(self, result, c_name)
     if grad_mode._modes.grad and (result._rg or (self._base is not None and self._base._rg)) \
             and _differentiable_view(self):
         return _inplace_on_view(self, result)

@@ -11,8 +11,9 @@ from jax import lax
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, _SHORT
+from .._tensor import _CTYPE, _SHORT, Tensor, CLAMPS, cast_named_in_c, check_cast
 from ..autograd import grad_mode
+from ._common import invalid_arguments
 from ._bind import FUNCTIONS, METHODS, method_only, public
 from ._registry import inplace as _inplace
 from ._registry import op, promoted, run
@@ -76,15 +77,11 @@ def outable(fn):
             for r, o in zip(result, outs):
                 _write_out(name, r, o)
             return type(result)(*outs) if hasattr(result, "_fields") else outs
-        _write_out(name, result, out)
+        _write_out(name, result, out, cast_named_in_c(name, args[1:], kwargs))
         return out
     return wrapper
 
 
-_CTYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
-          "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
-          "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
-          "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 _EXPECTED = "Expected out tensor to have dtype {c}, but got {oc} instead"
 # The functions whose out= must already have the result's dtype (torch's structured kernels
 # outside TensorIterator), with torch's message: {c}/{s} the result's C++/short dtype name,
@@ -125,18 +122,18 @@ _EXACT.update({
 })
 
 
-def _write_out(name, result, out):
+def _write_out(name, result, out, c_name=False):
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     src, dst = result.dtype, out.dtype
+    if name in CLAMPS:  # clamp checks the cast before the dtype
+        check_cast(src, dst, c_name)
     if src is not dst and name in _EXACT:
         msg = _EXACT[name]
         msg = msg[src.kind] if isinstance(msg, dict) else msg  # per output (frexp)
         raise RuntimeError(msg.format(c=_CTYPE[src.name], s=_SHORT[src.name],
                                       oc=_CTYPE[dst.name], os=_SHORT[dst.name]))
-    if D._CATEGORY[src.kind] > D._CATEGORY[dst.kind]:
-        raise RuntimeError(f"result type {_SHORT[src.name]} can't be cast to the desired output "
-                           f"type {_SHORT[dst.name]}")
+    check_cast(src, dst)
     if out.shape != result.shape and out.numel():
         warnings.warn(f"An output with one or more elements was resized since it had shape "
                       f"{list(out.shape)}, which does not match the required output shape "
@@ -432,8 +429,10 @@ def clamp(input, min=None, max=None, *, out=None):
             raise TypeError(f"clamp(): argument 'min' must be Number, not {type(b).__name__}")
     tensors = _t(min) or _t(max)
     if tensors and not all(b is None or _t(b) for b in (min, max)):
-        raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
-                        f"{type(min).__name__}, {type(max).__name__})")
+        raise invalid_arguments(
+            "clamp", (input, min, max),
+            "Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
+            "Tensor input, Number min = None, Number max = None, *, Tensor out = None")
     _clamp_check(input, min, max)
     return run(_clamp_t if tensors else _clamp, (input, min, max))
 
@@ -442,13 +441,15 @@ public("clip", inplace=True)(clamp)
 
 
 @public(inplace=True)
-def clamp_min(input, min):
+@outable
+def clamp_min(input, min, *, out=None):
     _clamp_check(input, min)
     return run(_clamp_min_t if _t(min) else _clamp_min, (input, min))
 
 
 @public(inplace=True)
-def clamp_max(input, max):
+@outable
+def clamp_max(input, max, *, out=None):
     _clamp_check(input, max)
     return run(_clamp_max_t if _t(max) else _clamp_max, (input, max))
 

@@ -17,7 +17,7 @@ from jax import lax
 from .. import _dtype as D
 from .._tensor import _SHORT, Tensor, _wrap
 from ._bind import public
-from ._common import return_type
+from ._common import BINARY_OVERLOADS, invalid_arguments, return_type
 from ._registry import in_float, op, promoted, run
 from ._registry import inplace as _inplace
 from .compare import _CTYPE, _t, check_other, no_derivative, not_impl
@@ -86,8 +86,7 @@ _xlogy = op("xlogy", lambda s, p: "XlogyBackward0" if p == "tt" else "XlogyBackw
 @public(inplace=True)
 def xlogy(input, other, *, out=None):
     if not _t(input) and not _t(other):
-        raise TypeError(f"xlogy() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(other).__name__})")
+        raise invalid_arguments("xlogy", (input, other), *BINARY_OVERLOADS)
     check_other("xlogy", other, not _t(input))
     check_other("xlogy", input, not _t(other), pos=1, arg="input")
     return run(_xlogy, (input, other))
@@ -105,8 +104,8 @@ _copysign = op("copysign", lambda s, p: "CopysignBackward0" if p[1] == "t" else
 @public(inplace=True)
 def copysign(input, other, *, out=None):
     if not _t(input):
-        raise TypeError(f"copysign() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(other).__name__})")
+        raise invalid_arguments("copysign", (input, other), BINARY_OVERLOADS[0],
+                                BINARY_OVERLOADS[2])
     check_other("copysign", other)
     return run(_copysign, (input, other))
 
@@ -262,8 +261,11 @@ _isin = op("isin", None, dtypes="compare")(
 @public(method=False)
 def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
     if not _t(elements) and not _t(test_elements):
-        raise TypeError(f"isin() received an invalid combination of arguments - got "
-                        f"({type(elements).__name__}, {type(test_elements).__name__})")
+        flags = "*, bool assume_unique = False, bool invert = False, Tensor out = None"
+        raise invalid_arguments("isin", (elements, test_elements),
+                                f"Tensor elements, Tensor test_elements, {flags}",
+                                f"Number element, Tensor test_elements, {flags}",
+                                f"Tensor elements, Number test_element, {flags}")
     for x in (elements, test_elements):
         if _t(x) and x.dtype.kind in "bc":
             raise RuntimeError(f"Unsupported input type encountered for isin(): "

@@ -17,6 +17,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .._tensor import _SHORT, _TYPE_NAMES, Tensor, _wrap, _wrap_dim
+from ._common import invalid_arguments
 from .compare import no_derivative
 from ._bind import public
 from ._registry import op, run
@@ -100,8 +101,9 @@ _cumtrap_x = op("cumulative_trapezoid_x", "DivBackward1", dtypes="float")(
 
 def _trapezoid(name, y, x, dx, dim, ops):
     if x is not None and dx is not None:
-        raise TypeError(f"{name}() received an invalid combination of arguments - got "
-                        f"(Tensor, Tensor, dx={type(dx).__name__})")
+        raise invalid_arguments(name, f"Tensor, Tensor, dx={type(dx).__name__}",
+                                "Tensor y, Tensor x, *, int dim = -1",
+                                "Tensor y, *, Number dx = 1, int dim = -1")
     if y.ndim == 0:
         if name == "cumulative_trapezoid":
             raise IndexError("slice() cannot be applied to a 0-dim tensor.")

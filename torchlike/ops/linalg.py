@@ -11,7 +11,7 @@ import math
 import jax.numpy as jnp
 
 from .. import _dtype as D
-from .._tensor import _SHORT
+from .._tensor import _CTYPE, _SHORT
 from ._bind import public
 from ._registry import op, run
 from .layout import strides_of
@@ -24,16 +24,10 @@ def _named(statics, pattern):
     return dict(statics)["name"]
 
 
-def _low(dt) -> str:
-    return {"float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
-            "bool": "bool"}.get(dt.name, dt.name)
-
-
 def _same_dtype(a, b):
     if a.dtype is not b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_low(a.dtype)} != {_low(b.dtype)}")
+                           f"{_CTYPE[a.dtype.name]} != {_CTYPE[b.dtype.name]}")
 
 
 def _no_bool(kernel, *ts):
@@ -122,7 +116,7 @@ def _check_dot(name, input, other):
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and "
                            f"src [{other.shape[0]}] to have the same number of elements, but "
                            f"got {input.shape[0]} and {other.shape[0]} elements respectively")
-    _no_bool(name, input)
+    _no_bool("dot", input)  # vdot of bools fails in torch's dot kernel
 
 
 @public()
@@ -285,6 +279,14 @@ def _run_add(o, input, m1, m2, beta, alpha):
     return run(o, (input, m1, m2, beta, alpha), (("beta_zero", beta == 0),))
 
 
+def _addmm_dtypes(input, mat1, mat2):
+    """addmm's dtype checks, in torch's order: self against mat2, then mat1 against mat2."""
+    for name, t in (("self", input), ("mat1", mat1)):
+        if t.dtype is not mat2.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{_SHORT[t.dtype.name]} and {_SHORT[mat2.dtype.name]}")
+
+
 @public(inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if mat1.ndim != 2:
@@ -294,9 +296,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x"
                            f"{mat1.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
-    if not (input.dtype is mat1.dtype is mat2.dtype):
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                           f"{_SHORT[input.dtype.name]} and {_SHORT[mat2.dtype.name]}")
+    _addmm_dtypes(input, mat1, mat2)
     _no_bool("addmm_impl_cpu_", mat1)
     _check_self(input, (mat1.shape[0], mat2.shape[1]))
     return _run_add(_addmm, input, mat1, mat2, beta, alpha)
@@ -336,7 +336,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     if input.dtype is not batch2.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got "
                            f"{_dtype_name(input)} and {_dtype_name(batch2)}")
-    _no_bool("addbmm", batch1)
+    _no_bool("addmm_impl_cpu_", batch1)  # torch's addbmm runs addmm_
     _check_self(input, (batch1.shape[1], batch2.shape[2]))
     return _run_add(_addbmm, input, batch1, batch2, beta, alpha)
 
@@ -345,8 +345,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_bmm(batch1, batch2)
     if not (input.dtype is batch1.dtype is batch2.dtype):
-        raise RuntimeError(f"Input dtypes must be the same, got: input {_low(input.dtype)}, "
-                           f"batch1: {_low(batch1.dtype)}, batch2: {_low(batch2.dtype)}")
+        names = [_CTYPE[t.dtype.name] for t in (input, batch1, batch2)]
+        raise RuntimeError("Input dtypes must be the same, got: input {}, batch1: {}, batch2: "
+                           "{}".format(*names))
     _no_bool("baddbmm", batch1)
     _check_self(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]))
     return _run_add(_baddbmm, input, batch1, batch2, beta, alpha)

@@ -6,17 +6,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import _SHORT, Tensor, _wrap
+from .._tensor import _CTYPE, _SHORT, Tensor, _wrap
 from ._bind import public
 from ._registry import op, run
 
 
 # ---- masked ops ----------------------------------------------------------------------------
-def _mask_dtype_name(m):
-    return {"int64": "long int", "int32": "int", "float32": "float",
-            "float64": "double"}.get(m.dtype.name, m.dtype.name)
-
-
 _masked_fill = op("masked_fill", "MaskedFillBackward0", dtypes="same", promote=(),
                   edges=(0,))(
     lambda a, m, v: jnp.where(m, jnp.asarray(v).astype(a.dtype), a))
@@ -28,7 +23,7 @@ _masked_fill_t = op("masked_fill_t", "MaskedFillBackward1", dtypes="same", promo
 def masked_fill(input, mask, value):
     if mask.dtype is not D.bool:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_mask_dtype_name(mask)}")
+                           f"{_CTYPE[mask.dtype.name]}")
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
@@ -65,7 +60,7 @@ _masked_scatter = op("masked_scatter", "MaskedScatterBackward0", dtypes="same", 
 def masked_scatter(input, mask, source):
     if mask.dtype is not D.bool:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
-                           f"dtype {_mask_dtype_name(mask)}")
+                           f"dtype {_CTYPE[mask.dtype.name]}")
     if source.dtype is not input.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
                            f"got{_SHORT[input.dtype.name]} and {_SHORT[source.dtype.name]}")

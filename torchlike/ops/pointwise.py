@@ -13,6 +13,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .._tensor import _SHORT
+from ._common import invalid_arguments
 from ._bind import public
 from ._registry import inplace as _inplace
 from ._registry import in_float, op, promoted, run
@@ -428,9 +429,9 @@ _lerp_t = op("lerp_tensor", "LerpBackward1")(in_float(_lerp_body))
 @outable
 def lerp(input, end, weight, *, out=None):
     if not _t(end) or not (_t(weight) or _i(weight, _NUM)):
-        raise TypeError(f"lerp() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(end).__name__}, "
-                        f"{type(weight).__name__})")
+        raise invalid_arguments("lerp", (input, end, weight),
+                                "Tensor input, Tensor end, Tensor weight, *, Tensor out = None",
+                                "Tensor input, Tensor end, Number weight, *, Tensor out = None")
     for what, t in (("end", end), ("weight", weight)):
         if _t(t) and t.dtype is not input.dtype:
             raise RuntimeError(f"expected dtype {_CTYPE[input.dtype.name]} for `{what}` but got "

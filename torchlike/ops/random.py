@@ -15,14 +15,9 @@ from .. import _bounds
 from .. import _dtype as D
 from .._meta import NO_DATA, Meta
 from .._random import rng
-from .._tensor import _SHORT, Tensor, _wrap
+from .._tensor import _CTYPE, _SHORT, Tensor, _wrap
 from ._bind import method_only, public
 from ._registry import inplace, op, run
-
-
-def _low(dt) -> str:
-    return {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-            "uint8": "unsigned char", "bool": "bool"}.get(dt.name, dt.name)
 
 
 def _fill_host(self, draw) -> Tensor:
@@ -139,7 +134,7 @@ def geometric_(self, p, *, generator=None):
 
 @method_only("cauchy_")
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-    _continuous(self, "Cauchy", _low(self.dtype))
+    _continuous(self, "Cauchy", _CTYPE[self.dtype.name])
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
     return _fill_host(self, lambda: median + sigma * rng(generator).aux.standard_cauchy(

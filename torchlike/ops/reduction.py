@@ -16,7 +16,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _SHORT, _wrap_dim
 from ._bind import public
 from ._common import dims as _dims
-from ._common import return_type
+from ._common import invalid_arguments, return_type
 from ._registry import op, run
 from .compare import outable
 
@@ -153,9 +153,9 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 @outable
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
-        raise TypeError(f"prod() received an invalid combination of arguments - got "
-                        f"({type(dim).__name__}), but expected one of: (*, torch.dtype dtype = "
-                        "None), (int dim, bool keepdim = False, *, torch.dtype dtype = None)")
+        # the method's words (the function's add its Tensor input, which this cannot tell)
+        raise invalid_arguments("prod", (dim,), "*, torch.dtype dtype = None",
+                                "int dim, bool keepdim = False, *, torch.dtype dtype = None")
     return run(_prod, (input,), _reduce_args(input, dim, keepdim, dtype))
 
 

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 from jax.custom_derivatives import SymbolicZero
 
+from ._common import BINARY_OVERLOADS, invalid_arguments
 from ._bind import public
 from ._registry import in_float, op, run
 from .compare import _t, not_impl, outable
@@ -225,8 +226,7 @@ _xlog1py = op("special_xlog1py",
 @outable
 def xlog1py(input, other, *, out=None):
     if not _t(input) and not _t(other):
-        raise TypeError(f"special_xlog1py() received an invalid combination of arguments - "
-                        f"got ({type(input).__name__}, {type(other).__name__})")
+        raise invalid_arguments("special_xlog1py", (input, other), *BINARY_OVERLOADS)
     return run(_xlog1py, (input, other))
 
 
