@@ -4,6 +4,10 @@
 numpy arrays (or Python numbers, passed through). Floating inputs require grad (grad=True).
 Compared: every output's value, dtype, shape, repr and grad_fn name, then the gradients of the
 inputs after backward() with the same random cotangent (float64 ones also numerically).
+`assert_same(want, got)` compares any torch value (tensors, arrays, numbers, strings, dtypes,
+sizes, tuples, lists, dicts of them) with torchlike's; `assert_same_error` an exception's type
+and message. Every comparison goes through these: they tell the coverage recorder (`_record`)
+which forms' results were compared with torch's.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import numpy as np
 import torch
 
 import torchlike
+from _record import mark, mark_error
 
 TOL = {"float16": (1e-2, 1e-2), "bfloat16": (5e-2, 5e-2), "float32": (1e-5, 1e-4),
        "float64": (1e-10, 1e-8), "complex64": (1e-5, 1e-4), "complex128": (1e-10, 1e-8)}
@@ -43,9 +48,11 @@ def _np(t):
                       else t.detach()._data)
 
 
-def assert_same_tensor(want, got, what="output", check_repr=True, scale=None):
+def assert_same_tensor(want, got, what="output", check_repr=True, scale=None, rtol=None,
+                       atol=None):
     """Compare one torch tensor with one torchlike tensor (floats within the dtype's
-    tolerance, its absolute part scaled by the values' size or by `scale`)."""
+    tolerance, its absolute part scaled by the values' size or by `scale`; `rtol`/`atol`
+    replace the dtype's where torch's own algorithm differs)."""
     assert isinstance(got, torchlike.Tensor), f"{what}: expected a Tensor, got {type(got)}"
     assert str(want.dtype) == str(got.dtype), f"{what}: dtype {got.dtype} != torch {want.dtype}"
     assert tuple(want.shape) == tuple(got.shape), \
@@ -53,7 +60,8 @@ def assert_same_tensor(want, got, what="output", check_repr=True, scale=None):
     w, g = _np(want), _np(got)
     name = str(want.dtype).replace("torch.", "")
     if name in TOL:
-        rtol, atol = TOL[name]
+        rtol = TOL[name][0] if rtol is None else rtol
+        atol = TOL[name][1] if atol is None else atol
         if scale is None:
             finite = np.abs(w[np.isfinite(w)])
             scale = float(finite.max()) if finite.size else 0.0
@@ -70,6 +78,67 @@ def assert_same_tensor(want, got, what="output", check_repr=True, scale=None):
     assert want.requires_grad == got.requires_grad, f"{what}: requires_grad differs"
     if check_repr and (name not in TOL or np.array_equal(w, g, equal_nan=True)):
         assert repr(want) == repr(got), f"{what}: repr\n{got!r}\n!= torch\n{want!r}"
+    mark(got)
+
+
+_NAMED = (torch.dtype, torch.device, torch.layout, torch.memory_format)
+
+
+def assert_same(want, got, what="value", *, rtol=None, atol=None, scale=None,
+                check_repr=True):
+    """Compare a torch value with torchlike's: tensors as `assert_same_tensor`; numpy arrays by
+    dtype, shape and values; tuples, lists and dicts by type name, length or keys (in order)
+    and element by element; dtypes, devices and layouts by name; Python numbers, strings and
+    None exactly (floats within `rtol` when given)."""
+    if isinstance(want, torch.Tensor):
+        assert_same_tensor(want, got, what, check_repr, scale, rtol, atol)
+        return
+    if isinstance(want, np.ndarray):
+        assert isinstance(got, np.ndarray), f"{what}: expected an ndarray, got {type(got)}"
+        assert (want.dtype, want.shape) == (got.dtype, got.shape), \
+            f"{what}: {got.dtype}{got.shape} != torch {want.dtype}{want.shape}"
+        if rtol is not None and want.dtype.kind in "fc":
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=atol or 0, equal_nan=True,
+                                       err_msg=what)
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=what)
+    elif isinstance(want, _NAMED):
+        assert str(want) == str(got), f"{what}: {got} != torch {want}"
+    elif isinstance(want, (tuple, list, dict)):
+        assert type(want).__name__ == type(got).__name__, \
+            f"{what}: {type(got).__name__} != torch {type(want).__name__}"
+        assert len(want) == len(got), f"{what}: length {len(got)} != torch {len(want)}"
+        if isinstance(want, dict):
+            assert list(want) == list(got), f"{what}: keys {list(got)} != torch {list(want)}"
+            pairs = [(f"{what}[{k!r}]", want[k], got[k]) for k in want]
+        else:
+            pairs = [(f"{what}[{i}]", w, g) for i, (w, g) in enumerate(zip(want, got))]
+        for sub, w, g in pairs:
+            assert_same(w, g, sub, rtol=rtol, atol=atol, scale=scale, check_repr=check_repr)
+    elif isinstance(want, (float, complex)) and not isinstance(got, bool):
+        assert type(want) is type(got), f"{what}: {type(got).__name__} != torch {type(want)}"
+        same = want == got or (want != want and got != got)
+        if not same and rtol is not None:
+            same = abs(got - want) <= (atol or 0) + rtol * abs(want)
+        assert same, f"{what}: {got!r} != torch {want!r}"
+    elif want is None or isinstance(want, (bool, int, str, bytes)):
+        assert type(want) is type(got) and want == got, f"{what}: {got!r} != torch {want!r}"
+    else:
+        raise TypeError(f"assert_same: no comparison for {type(want).__name__} ({what})")
+    mark(got)
+
+
+def assert_same_error(want, got, what="error", message=True):
+    """`got` (torchlike's exception) is of `want`'s type (torch's) and, unless `message` is
+    False, has its message: the same text, or the same after `message(text)`."""
+    assert isinstance(got, type(want)), f"{what}: torchlike raised {got!r}, torch {want!r}"
+    if message is False:
+        return
+    w, g = str(want), str(got)
+    if callable(message):
+        w, g = message(w), message(g)
+    assert w == g, f"{what}: message\n{g}\n!= torch\n{w}"
+    mark_error(got)
 
 
 def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0):
@@ -81,10 +150,7 @@ def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0):
     wants, gots = _flat(want), _flat(got)
     assert len(wants) == len(gots), f"{len(gots)} outputs != torch {len(wants)}"
     for i, (w, g) in enumerate(zip(wants, gots)):
-        if isinstance(w, torch.Tensor):
-            assert_same_tensor(w, g, f"output {i}", check_repr)
-        else:
-            assert type(w) is type(g) and w == g, f"output {i}: {g!r} != torch {w!r}"
+        assert_same(w, g, f"output {i}", check_repr=check_repr)
     if not grad:
         return
     outs = [(w, g) for w, g in zip(wants, gots)
@@ -148,8 +214,9 @@ def _numeric(fn, inputs, gots):
                                    err_msg=f"numeric gradient of input {i}")
 
 
-def check_raises(fn, *inputs):
-    """Both libraries raise the same exception type; returns (torch_msg, torchlike_msg)."""
+def check_raises(fn, *inputs, message=True):
+    """Both libraries raise the same exception (as `assert_same_error`); returns
+    (torch_msg, torchlike_msg)."""
     t_in = [_to(torch, x, False) for x in inputs]
     l_in = [_to(torchlike, x, False) for x in inputs]
     try:
@@ -164,7 +231,7 @@ def check_raises(fn, *inputs):
         got = e
     else:
         raise AssertionError(f"torchlike did not raise (torch raised {want!r})")
-    assert isinstance(got, type(want)), f"torchlike raised {got!r}, torch raised {want!r}"
+    assert_same_error(want, got, message=message)
     return str(want), str(got)
 
 

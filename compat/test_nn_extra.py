@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import torchlike
-from compat._helper import assert_same_tensor, check, check_raises
+from _helper import assert_same_tensor, check, check_raises
 
 R = np.random.default_rng(0)
 
