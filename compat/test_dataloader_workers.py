@@ -279,6 +279,14 @@ try:
     list(DataLoader(Pids(), batch_size=None, sampler=[1, 2, 999, 3], num_workers=2))
 except RuntimeError as e:
     res["killed"] = str(e).split(" (pid(s) ")[0] + str(e).split(")")[-1]
+it = iter(DataLoader(Pids(), batch_size=None, sampler=[1, 2, 999, 3], num_workers=2))
+first = [next(it), next(it)]
+time.sleep(1)  # worker 0 dies on 999 meanwhile, worker 1's batch for 3 waits: seen together
+try:
+    next(it)
+except RuntimeError as e:  # (the death was once dropped with the batch, and next() hung)
+    res["killed_while_other_ready"] = str(e).split(" (pid(s) ")[0] + str(e).split(")")[-1]
+del it
 ds = Pids()
 ds.lock = threading.Lock()
 with warnings.catch_warnings(record=True) as w:
@@ -321,8 +329,12 @@ def programs(tmp_path_factory):
     cmds = {"torch": [sys.executable, "prog.py"],
             "torchlike": [sys.executable, "-m", "torchlike", "prog.py"],
             "life": [sys.executable, "life.py"]}
-    procs = {k: subprocess.Popen(c, cwd=tmp, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for k, c in cmds.items()}
+    # the process-life program runs in a session of its own, its workers printing their stacks
+    # on SIGUSR1 too, so that a hang can show every process's stacks
+    procs = {k: subprocess.Popen(
+        c, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=dict(env, TORCHLIKE_WORKER_FAULTHANDLER="1") if k == "life" else env,
+        start_new_session=k == "life") for k, c in cmds.items()}
     results = {}
 
     def result(name):
@@ -383,13 +395,14 @@ def test_workers_exit_with_their_iterator_or_program(programs):
     proc = procs["life"]
     ready, _, _ = select.select([proc.stdout], [], [], 120)
     if not ready:  # a hang fails this test, with the program's stacks, instead of the suite
-        proc.send_signal(signal.SIGUSR1)
+        os.killpg(proc.pid, signal.SIGUSR1)
         time.sleep(1)
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail(f"the program printed nothing in 120 s:\n{proc.communicate()[1][-6000:]}")
     res = json.loads(proc.stdout.readline())
     assert len(res["dropped"]) == 2 and _gone(res["dropped"]) == []
     assert res["killed"] == "DataLoader worker exited unexpectedly"
+    assert res["killed_while_other_ready"] == "DataLoader worker exited unexpectedly"
     ok, warned = res["fallback"]
     assert ok and len(warned) == 1 and "cannot pickle '_thread.lock' object" in warned[0]
     pids = res["persistent"] + [res["server"]]

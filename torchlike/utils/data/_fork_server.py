@@ -126,6 +126,7 @@ def _preload(preload: str) -> None:
 def _serve(fd: int, preload: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process; EOF ends us
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps exited workers
+    _stacks_on_sigusr1()
     _preload(preload)
     from jax._src import xla_bridge
     if xla_bridge.backends_are_initialized():  # forked children would hang: start afresh
@@ -155,11 +156,20 @@ def _serve(fd: int, preload: str) -> None:
     os._exit(0)  # nothing to tear down: skip the interpreter's (slow) finalization
 
 
+def _stacks_on_sigusr1() -> None:
+    """With TORCHLIKE_WORKER_FAULTHANDLER set, SIGUSR1 makes the server and each worker print
+    every thread's stack to stderr (to see where one hangs)."""
+    if os.environ.get("TORCHLIKE_WORKER_FAULTHANDLER"):
+        import faulthandler
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def _child(index_fd: int, result_fd: int) -> None:
     from multiprocessing.connection import Connection
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    _stacks_on_sigusr1()
     code = 0
     try:
         index = Connection(index_fd, writable=False)

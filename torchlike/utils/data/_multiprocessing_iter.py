@@ -70,6 +70,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                                  "MultiProcessingDataLoaderIter")
         self._shutdown = False
         self._workers: list[_Worker] = []
+        self._dead: list[int] = []  # workers found exited while still active
         try:
             for _ in range(self._num_workers):
                 self._workers.append(_Worker())
@@ -120,9 +121,12 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
 
     def _get_data(self):
-        """The next message from any worker: (task index, data)."""
+        """The next message from any worker: (task index, data). A worker found dead raises,
+        at the latest on the next call when another worker's message came with the news."""
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
+            if self._dead:
+                self._died(self._dead)
             conns = {w.result: i for i, w in enumerate(self._workers) if w.result is not None}
             if not conns:
                 self._died(range(len(self._workers)))
@@ -130,7 +134,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             ready = wait(list(conns), left)
             if not ready:
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-            died = []
             for conn in ready:
                 i = conns[conn]
                 try:
@@ -139,11 +142,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     conn.close()
                     self._workers[i].result = None
                     if self._workers_status[i]:
-                        died.append(i)
+                        self._dead.append(i)  # kept: its pipe is gone, nothing would tell again
                     continue
                 return pickle.loads(message)
-            if died:
-                self._died(died)
 
     # ---- torch's task bookkeeping ---------------------------------------------------------
     def _next_data(self):
