@@ -17,6 +17,7 @@ from .._tensor import _wrap
 from ..autograd import grad_mode
 from ..ops._registry import inplace as _inplace
 from ..ops._registry import op, run
+from ..ops.compare import no_derivative
 from . import _functional_conv as FC
 from ._functional_norm import batch_norm
 from .functional import _lookup_checks
@@ -84,7 +85,11 @@ channel_shuffle_op = op("channel_shuffle", "ChannelShuffleBackward0", dtypes="sa
     _channel_shuffle)
 
 
-def channel_shuffle(input, groups: int):
+native_channel_shuffle_op = op("native_channel_shuffle", "NotImplemented", dtypes="same")(
+    no_derivative(_channel_shuffle, "native_channel_shuffle"))
+
+
+def _shuffle(which, input, groups):
     if input.ndim <= 2:
         raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
                            f"sizes {list(input.shape)}")
@@ -94,10 +99,16 @@ def channel_shuffle(input, groups: int):
     if input.shape[1] % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got "
                            f"{input.shape[1]} channels and {groups} groups.")
-    return run(channel_shuffle_op, (input,), (("g", int(groups)),))
+    return run(which, (input,), (("g", int(groups)),))
 
 
-native_channel_shuffle = channel_shuffle
+def channel_shuffle(input, groups: int):
+    return _shuffle(channel_shuffle_op, input, groups)
+
+
+def native_channel_shuffle(input, groups: int):
+    """channel_shuffle without a derivative: as torch, backward through it raises."""
+    return _shuffle(native_channel_shuffle_op, input, groups)
 
 
 # ---- unfold / fold (im2col / col2im) -----------------------------------------------------

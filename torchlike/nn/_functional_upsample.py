@@ -1,5 +1,6 @@
-"""interpolate (nearest, nearest-exact, linear, bilinear, area): separable per-axis gathers or
-interpolation matrices built on the host from the static sizes, one table op per call."""
+"""interpolate (nearest, nearest-exact, linear, bilinear, bicubic, area): separable per-axis
+gathers or interpolation matrices built on the host from the static sizes, one table op per
+call."""
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ from ._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 _NAMES = {"nearest": "UpsampleNearest%dDBackward0", "nearest-exact":
           "UpsampleNearestExact%dDBackward0", "linear": "UpsampleLinear1DBackward0",
-          "bilinear": "UpsampleBilinear2DBackward0"}
+          "bilinear": "UpsampleBilinear2DBackward0", "bicubic": "UpsampleBicubic2DBackward0"}
 
 
 def _source(n_in, n_out, scale, mode, align_corners):
@@ -35,18 +36,45 @@ def _source(n_in, n_out, scale, mode, align_corners):
     return lo, hi, src - lo
 
 
+def _cubic_taps(n_in, n_out, scale, align_corners):
+    """Per output position: the four source indices (clamped to the edges) and weights of
+    torch's cubic convolution (A = -0.75) along one axis."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:  # unlike linear, the source position is not clamped at 0
+        src = (dst + 0.5) * (n_in / n_out if scale is None else 1.0 / scale) - 0.5
+    lo = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - lo, 0.0, 1.0)
+    a = -0.75
+
+    def near(d):
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    idx = [np.clip(lo - 1 + k, 0, n_in - 1) for k in range(4)]
+    return idx, [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
 def _interp(x, out, scales, mode, align_corners):
     nd = len(out)
     for j in range(nd):
         axis = x.ndim - nd + j
+        shape = [1] * x.ndim
+        shape[axis] = -1
+        if mode == "bicubic":
+            idx, ws = _cubic_taps(x.shape[axis], out[j], scales[j], align_corners)
+            x = sum(jnp.take(x, jnp.asarray(i), axis=axis) * jnp.asarray(w.reshape(shape),
+                                                                         x.dtype)
+                    for i, w in zip(idx, ws))
+            continue
         lo, hi, w = _source(x.shape[axis], out[j], scales[j], mode, align_corners)
         a = jnp.take(x, jnp.asarray(lo), axis=axis)
         if mode.startswith("nearest"):
             x = a
             continue
         b = jnp.take(x, jnp.asarray(hi), axis=axis)
-        shape = [1] * x.ndim
-        shape[axis] = -1
         wt = jnp.asarray(w.reshape(shape), x.dtype)
         x = a + (b - a) * wt
     return x
@@ -78,7 +106,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         scales = (None,) * nd if recompute_scale_factor else tuple(float(f) for f in sf)
     if mode == "area":
         return (adaptive_avg_pool1d if nd == 1 else adaptive_avg_pool2d)(input, out)
-    wrong_rank = (mode == "linear" and nd != 1) or (mode == "bilinear" and nd != 2)
+    wrong_rank = (mode == "linear" and nd != 1) or (mode in ("bilinear", "bicubic") and nd != 2)
     if mode not in _NAMES or wrong_rank or antialias:
         from .._errors import NotImplementedOp
         raise NotImplementedOp(f"interpolate(mode={mode!r}) on {input.ndim}-D input")

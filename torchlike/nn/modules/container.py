@@ -382,8 +382,12 @@ class ParameterDict(Module):
             del self[k]
 
     def update(self, parameters) -> None:
-        items = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) \
-            else parameters
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif isinstance(parameters, Mapping):  # as torch: a plain dict's keys are sorted
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for k, v in items:
             self[k] = v
 

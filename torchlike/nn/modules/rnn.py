@@ -206,7 +206,7 @@ class RNNBase(Module):
         n = self.num_layers * (2 if self.bidirectional else 1)
         return [(n, batch, self.proj_size or self.hidden_size), (n, batch, self.hidden_size)]
 
-    def forward(self, input, hx=None):
+    def _forward(self, input, hx=None):  # RNN, LSTM and GRU's forward (the base has none)
         name = type(self).__name__
         if not isinstance(input, Tensor):
             raise NotImplementedOp(f"{name} on a PackedSequence (torch.nn.utils.rnn."
@@ -290,6 +290,8 @@ class RNNBase(Module):
 class RNN(RNNBase):
     """Elman RNN with tanh or ReLU nonlinearity."""
 
+    forward = RNNBase._forward
+
     def __init__(self, *args, **kwargs) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
@@ -308,6 +310,8 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory, with optional projection of the hidden state (proj_size)."""
 
+    forward = RNNBase._forward
+
     _n_states = 2
 
     def __init__(self, *args, **kwargs) -> None:
@@ -316,6 +320,8 @@ class LSTM(RNNBase):
 
 class GRU(RNNBase):
     """Gated recurrent unit."""
+
+    forward = RNNBase._forward
 
     def __init__(self, *args, **kwargs) -> None:
         if "proj_size" in kwargs:
@@ -355,7 +361,7 @@ class RNNCellBase(Module):
             s += f", nonlinearity={self.nonlinearity}"
         return s
 
-    def forward(self, input, hx=None):
+    def _forward(self, input, hx=None):  # the cells' forward (the base has none)
         name = type(self).__name__
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
@@ -398,6 +404,8 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """One step of an Elman RNN."""
 
+    forward = RNNCellBase._forward
+
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
@@ -413,6 +421,8 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One step of an LSTM."""
 
+    forward = RNNCellBase._forward
+
     _n_states = 2
     _mode = "LSTM"
 
@@ -423,6 +433,8 @@ class LSTMCell(RNNCellBase):
 
 class GRUCell(RNNCellBase):
     """One step of a GRU."""
+
+    forward = RNNCellBase._forward
 
     _mode = "GRU"
 
