@@ -35,7 +35,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     if inputs is not None:
         inputs = _seq(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     _run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
 
 
@@ -44,6 +44,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """Return the gradients of `outputs` with respect to `inputs` (no .grad is touched)."""
     import jax.numpy as jnp
     outputs, inputs = _seq(outputs), _seq(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _seq(grad_outputs) or [None] * len(outputs)
     res = _run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
                         accumulate=False)

@@ -4,6 +4,7 @@ jitted update over all of them (hyperparameters as run-time arguments), write ba
 `_set_data`."""
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import Counter, OrderedDict, defaultdict
 from copy import deepcopy
@@ -47,6 +48,27 @@ def zeros_like(p: Tensor) -> Tensor:
 def lerp(a, b, w):
     """torch's lerp kernel: a + w (b - a) for w < 0.5, else b - (b - a)(1 - w)."""
     return jnp.where(w < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+def _hooked(step):
+    """`step` with the optimizer's step pre- and post-hooks around it, as torch runs them: a
+    pre-hook sees (self, args, kwargs) and may return new (args, kwargs)."""
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        for hook in list(self._optimizer_step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in list(self._optimizer_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+    wrapper.hooked = True
+    return wrapper
 
 
 class Optimizer:
@@ -141,12 +163,16 @@ class Optimizer:
         zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     # ---- step ------------------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs) -> None:
+        # torch runs the step hooks around every optimizer's step, a user subclass's own too
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _hooked(cls.__dict__["step"])
+
     def step(self, closure=None):
         """One update of every parameter group; `closure` re-evaluates the loss."""
-        for hook in list(self._optimizer_step_pre_hooks.values()):
-            res = hook(self, (), {})
-            if res is not None:
-                raise RuntimeError("optimizer step pre-hooks must return None in torchlike")
+        if type(self)._update_group is Optimizer._update_group:
+            raise NotImplementedError  # torch's base step: before the closure runs
         loss = None
         if closure is not None:
             with grad_mode.enable_grad():
@@ -154,8 +180,6 @@ class Optimizer:
         with grad_mode.no_grad():
             for group in self.param_groups:
                 self._update_group(group)
-        for hook in list(self._optimizer_step_post_hooks.values()):
-            hook(self, (), {})
         return loss
 
     def _update_group(self, group: dict) -> None:
@@ -228,6 +252,9 @@ class Optimizer:
                 ng["param_names"] = g["param_names"]
             new_groups.append(ng)
         self.__setstate__({"state": state, "param_groups": new_groups})
+
+
+Optimizer.step = _hooked(Optimizer.__dict__["step"])
 
 from .._errors import missing as _missing  # noqa: E402
 __getattr__ = _missing("torch.optim.optimizer")  # names torchlike lacks: NotImplementedError

@@ -2,6 +2,7 @@
 StackDataset, random_split."""
 from __future__ import annotations
 
+import abc
 import bisect
 import itertools
 import math
@@ -23,13 +24,30 @@ class Dataset:
 
 
 class IterableDataset(Dataset):
-    """A dataset that is iterated (__iter__), not indexed."""
+    """A dataset that is iterated (__iter__), not indexed. torch's is an ABC with an abstract
+    __iter__; this one checks in __new__ instead (an ABCMeta class would not survive being
+    rebuilt in a worker process, which sets __iter__ after creating the class)."""
 
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+    def __new__(cls, *args, **kwargs):
+        if cls.__iter__ is IterableDataset.__iter__:
+            raise _abstract_error(cls.__name__, "__iter__")
+        return super().__new__(cls)
+
+    def __iter__(self):  # what the ABC's abstract __iter__ gives a subclass's super() call
+        return iter(())
 
     def __add__(self, other):
         return ChainDataset([self, other])
+
+
+def _abstract_error(name: str, method: str) -> TypeError:
+    """The TypeError this Python raises on instantiating an ABC `name` lacking `method`."""
+    probe = abc.ABCMeta(name, (), {method: abc.abstractmethod(lambda self: None)})
+    try:
+        probe()
+    except TypeError as e:
+        return e
+    raise AssertionError("an abstract class was instantiated")
 
 
 class TensorDataset(Dataset):

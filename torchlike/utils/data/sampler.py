@@ -11,14 +11,7 @@ from ..._random import rng as _rng
 
 
 class Sampler:
-    """Base class: iterate over dataset indices."""
-
-    def __init__(self, data_source=None) -> None:
-        if data_source is not None:
-            import warnings
-            warnings.warn("`data_source` argument is not used and will be removed in 2.2.0."
-                          "You may still have custom implementation that utilizes it.",
-                          stacklevel=2)
+    """Base class: iterate over dataset indices (torch 2.13's takes no arguments)."""
 
     def __iter__(self):
         raise NotImplementedError
