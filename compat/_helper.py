@@ -17,8 +17,12 @@ import torch
 import torchlike
 from _record import mark, mark_error
 
-TOL = {"float16": (1e-2, 1e-2), "bfloat16": (5e-2, 5e-2), "float32": (1e-5, 1e-4),
-       "float64": (1e-10, 1e-8), "complex64": (1e-5, 1e-4), "complex128": (1e-10, 1e-8)}
+# (rtol, atol relative to the largest value compared) per dtype: a few ulp of float32 (eps
+# 1.2e-7) and float64 (eps 2.2e-16) rounding in different orders, and no more. Measured over the
+# whole compat suite: float32 differences reach 3.8e-6 of the scale (log_ndtr's gradient, a
+# transformer's), float64 3.6e-16 except where a test names a wider bound and why.
+TOL = {"float16": (1e-2, 1e-2), "bfloat16": (5e-2, 5e-2), "float32": (4e-6, 4e-6),
+       "float64": (1e-12, 1e-12), "complex64": (1e-6, 1e-6), "complex128": (1e-12, 1e-12)}
 
 
 def _to(lib, x, grad):
@@ -68,7 +72,7 @@ def assert_same_tensor(want, got, what="output", check_repr=True, scale=None, rt
         # the absolute slack follows the size of the values compared (elements far below the
         # largest carry its rounding), so a wrong small value is not hidden by a fixed atol;
         # `scale` is given where the values are rounding noise of a larger computation
-        atol = atol * min(scale, 1.0) + np.finfo(w.real.dtype).tiny
+        atol = atol * scale + np.finfo(w.real.dtype).tiny
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
     else:
         np.testing.assert_array_equal(g, w, err_msg=what)
@@ -141,8 +145,10 @@ def assert_same_error(want, got, what="error", message=True):
     mark_error(got)
 
 
-def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0):
-    """Run fn under both libraries and compare outputs and input gradients."""
+def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0, rtol=None,
+          atol=None):
+    """Run fn under both libraries and compare outputs and input gradients (`rtol`/`atol`:
+    wider than the dtype's, where torch's algorithm differs; say why at the call)."""
     t_in = [_to(torch, x, grad) for x in inputs]
     l_in = [_to(torchlike, x, grad) for x in inputs]
     want = fn(torch, *t_in)
@@ -150,7 +156,7 @@ def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0):
     wants, gots = _flat(want), _flat(got)
     assert len(wants) == len(gots), f"{len(gots)} outputs != torch {len(wants)}"
     for i, (w, g) in enumerate(zip(wants, gots)):
-        assert_same(w, g, f"output {i}", check_repr=check_repr)
+        assert_same(w, g, f"output {i}", check_repr=check_repr, rtol=rtol, atol=atol)
     if not grad:
         return
     outs = [(w, g) for w, g in zip(wants, gots)
@@ -171,7 +177,8 @@ def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0):
                 assert lx.grad is None, f"grad of input {i}: torch has None"
                 continue
             assert lx.grad is not None, f"grad of input {i} is None, torch has one"
-            assert_same_tensor(tx.grad, lx.grad, f"grad of input {i}", check_repr=False)
+            assert_same_tensor(tx.grad, lx.grad, f"grad of input {i}", check_repr=False,
+                               rtol=rtol, atol=atol)
     if numeric:
         _numeric(fn, inputs, gots)
 

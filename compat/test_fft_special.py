@@ -185,11 +185,22 @@ UNARY = {
 }
 
 
+# torch's digamma/polygamma (Cephes' series) and XLA's differ by ~5e-10 relative in float64
+# (the gradient of digamma is polygamma(1)); float32 agrees within the dtype's bound
+POLYGAMMA_RTOL = 2e-9
+WIDER_FLOAT64 = {"digamma": POLYGAMMA_RTOL, "psi": POLYGAMMA_RTOL,
+                 "polygamma0": POLYGAMMA_RTOL, "polygamma1": POLYGAMMA_RTOL}
+
+
+def _rtol(name, dtype):
+    return WIDER_FLOAT64.get(name) if dtype == np.float64 else None
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", list(UNARY))
 def test_special_unary(name, dtype):
     check(lambda L, x: getattr(L.special, name)(x), UNARY[name].astype(dtype),
-          numeric=name != "round")  # round: the inputs sit on its jumps
+          numeric=name != "round", rtol=_rtol(name, dtype))  # round: inputs on its jumps
 
 
 @pytest.mark.parametrize("name", ["expit", "erf", "i0", "i0e", "i1", "ndtr", "entr", "sinc",
@@ -230,7 +241,7 @@ CALLS = {
 @pytest.mark.parametrize("case", list(CALLS))
 def test_special_calls(case, dtype):
     fn, *shapes = CALLS[case]
-    check(fn, *[arr(s, dtype) for s in shapes])
+    check(fn, *[arr(s, dtype) for s in shapes], rtol=_rtol(case, dtype))
 
 
 def test_special_xlog1py_edges():

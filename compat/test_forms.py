@@ -275,7 +275,9 @@ def test_form(form, dtype):
     except Exception:  # noqa: BLE001 - torch refuses this dtype: torchlike must too
         check_raises(fn, *inputs)
     else:
-        check(fn, *inputs, **OPTIONS.get(form, {}))
+        # float64 digamma: torch's Cephes series and XLA's differ by ~5e-10 relative
+        wider = {"rtol": 2e-9} if dtype == "float64" and "digamma" in form else {}
+        check(fn, *inputs, **OPTIONS.get(form, {}), **wider)
 
 
 @pytest.mark.parametrize("form", NO_INPLACE_GRAD)

@@ -52,7 +52,8 @@ GROUPS = {
 def test_unary_float64_function_and_grad(group):
     names = GROUPS[group]
     check(lambda L, *xs: tuple(getattr(L, n)(x) for n, x in zip(names, xs)),
-          *[UNARY[n] for n in names])
+          *[UNARY[n] for n in names],  # digamma: torch's Cephes series and XLA's differ
+          rtol=2e-9 if "digamma" in names else None)  # by ~5e-10 relative (its gradient)
 
 
 def test_sgn_float64_grad():
@@ -209,8 +210,11 @@ def test_binary_bool():
 
 
 def test_binary_mixed_float32_float64():
-    check(_arith(["add", "sub", "mul", "div", "pow", "maximum", "atan2", "hypot", "remainder",
-                  "where"]), REAL.astype(np.float32), B)
+    check(_arith(["add", "sub", "mul", "div", "pow", "maximum", "hypot", "remainder", "where"]),
+          REAL.astype(np.float32), B)
+    # torch's atan2 backward squares the saved float32 input in float32 before promoting it;
+    # torchlike squares the promoted input: float32 rounding (1.2e-7) in the float64 gradient
+    check(_arith(["atan2"]), REAL.astype(np.float32), B, rtol=2e-7)
 
 
 def test_binary_int_float():
