@@ -120,12 +120,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         pids = ", ".join(str(self._workers[i].pid) for i in worker_ids)
         raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
 
-    def _get_data(self):
-        """The next message from any worker: (task index, data). A worker found dead raises,
-        at the latest on the next call when another worker's message came with the news."""
+    def _get_data(self, awaited: int | None = None):
+        """The next message from any worker: (task index, data). A worker found dead raises
+        once its message is the one awaited (`awaited`: the worker of the task to return next;
+        None: any), however many other workers' messages come first."""
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
-            if self._dead:
+            if self._dead and (awaited is None or awaited in self._dead):
                 self._died(self._dead)
             conns = {w.result: i for i, w in enumerate(self._workers) if w.result is not None}
             if not conns:
@@ -142,7 +143,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     conn.close()
                     self._workers[i].result = None
                     if self._workers_status[i]:
-                        self._dead.append(i)  # kept: its pipe is gone, nothing would tell again
+                        self._dead.append(i)  # kept: its pipe is gone, nothing tells again
                     continue
                 return pickle.loads(message)
 
@@ -164,7 +165,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 worker_id, data = self._task_info.pop(self._rcvd_idx)
                 self._rcvd_idx += 1
                 return self._process_data(data, worker_id)
-            idx, data = self._get_data()
+            idx, data = self._get_data(self._task_info[self._rcvd_idx][0])
             self._tasks_outstanding -= 1
             if isinstance(data, IterableDatasetStopIteration):
                 if self._persistent_workers:
