@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 
-from .._tensor import cast_named_in_c
+from .._tensor import CLAMPS, cast_named_in_c
 from ._registry import inplace as _inplace
 
 FUNCTIONS: dict = {}   # torch.<name>
@@ -32,8 +32,12 @@ def public(*names, method=True, function=True, inplace: str | bool | None = None
 
 
 def _make_inplace(fn, name):
-    def method(self, *args, **kwargs):
-        return _inplace(self, fn(self, *args, **kwargs), cast_named_in_c(name, args, kwargs))
+    if name.rstrip("_") in CLAMPS:  # their cast error names the type as C++ does (Number bounds)
+        def method(self, *args, **kwargs):
+            return _inplace(self, fn(self, *args, **kwargs), cast_named_in_c(name, args, kwargs))
+    else:
+        def method(self, *args, **kwargs):
+            return _inplace(self, fn(self, *args, **kwargs))
     method.__name__ = name
     return method
 
