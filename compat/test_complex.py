@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import torchlike
+from _helper import assert_same, check_raises
 
 
 def _z(L, requires_grad=False):
@@ -15,20 +16,12 @@ def _z(L, requires_grad=False):
     return L.tensor(z, requires_grad=requires_grad)
 
 
-def _desc(t):
-    """What a user sees of a tensor: repr, dtype, shape, strides, grad_fn name."""
-    fn = t.grad_fn
-    return (repr(t.detach()) if t.requires_grad else repr(t), str(t.dtype), tuple(t.shape),
-            t.stride(), None if fn is None else type(fn).__name__ if hasattr(
-                fn, "__name__") is False else fn.name())
-
-
 FORMS = {
     "view_as_real": lambda L, z: L.view_as_real(z),
     "view_as_real_of_transpose": lambda L, z: L.view_as_real(z.t()),
     "real": lambda L, z: z.real,
     "imag": lambda L, z: z.imag,
-    "torch_real_imag": lambda L, z: L.real(z) * L.imag(z),
+    "torch_real_imag": lambda L, z: (L.real(z), L.imag(z), L.real(z) * L.imag(z)),
     "real_of_real": lambda L, z: L.real(z.abs()),
     "conj": lambda L, z: z.conj(),
     "conj_of_transpose": lambda L, z: z.t().conj(),
@@ -42,6 +35,12 @@ FORMS = {
     "view_as_complex": lambda L, z: L.view_as_complex(L.view_as_real(z) * 2),
     "polar": lambda L, z: L.polar(z.abs(), z.angle()),
     "complex": lambda L, z: L.complex(z.real, z.imag * 3),
+    "complex_broadcast": lambda L, z: L.complex(z.real, z.imag[0] * 3),
+    "of_real_tensors": lambda L, z: (L.conj_physical(z.real), z.imag.conj_physical(),
+                                     L.resolve_conj(z.real), z.imag.resolve_conj(),
+                                     L.conj(z.real * 2)),
+    "of_conj": lambda L, z: (z.conj().angle(), L.angle(z.conj()), z.conj().real,
+                             L.imag(z.conj()), L.real(z.t().conj())),
     "H": lambda L, z: z.H,
     "mH": lambda L, z: z.mH,
 }
@@ -49,20 +48,24 @@ FORMS = {
 
 @pytest.mark.parametrize("form", list(FORMS))
 def test_form(form):
+    """Each output (value, dtype, shape, repr, grad_fn; and strides) and the gradient of
+    |out|^2 (torch's may carry the conjugate bit: compared resolved)."""
     def run(L):
         z = _z(L, requires_grad=True)
         out = FORMS[form](L, z)
-        got = [_desc(out)]
-        if out.requires_grad:
-            loss = (out.abs() ** 2).sum() if out.is_complex() else (out ** 2).sum()
-            loss.backward()
-            got.append(z.grad.resolve_conj().numpy())  # torch's grad may have the conj bit
-        return got
-    got, want = run(torchlike), run(torch)
-    assert got[0] == want[0]
-    assert len(got) == len(want)
-    if len(want) > 1:
-        np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12)
+        outs = out if isinstance(out, tuple) else (out,)
+        losses = [(o.abs() ** 2).sum() if o.is_complex() else (o ** 2).sum() for o in outs
+                  if o.requires_grad]
+        if losses:
+            sum(losses).backward()
+        return outs, [o.stride() for o in outs], z.grad
+    (outs, strides, grad), (want, want_strides, want_grad) = run(torchlike), run(torch)
+    assert_same(want, outs, "output")
+    assert_same(want_strides, strides, "strides")
+    assert (grad is None) == (want_grad is None)
+    if want_grad is not None:
+        assert_same(want_grad.resolve_conj(), grad, "gradient", rtol=1e-12, atol=1e-12,
+                    check_repr=False)  # (torch has +0 where torchlike -0 in some imaginary parts)
 
 
 def test_is_conj_bit():
@@ -71,8 +74,9 @@ def test_is_conj_bit():
         c = z.conj()
         return [c.is_conj(), c.conj().is_conj(), c[0].is_conj(), c.t().is_conj(),
                 c.conj_physical().is_conj(), c.resolve_conj().is_conj(), z.is_conj(),
-                z.real.conj() is not None, L.is_conj(c)]
-    assert run(torchlike) == run(torch)
+                z.real.conj() is not None, L.is_conj(c), L.is_conj(z.real),
+                L.ones(2).conj().is_conj()]
+    assert_same(run(torch), run(torchlike), "is_conj")
 
 
 WRITES = {
@@ -87,8 +91,12 @@ WRITES = {
     "view_as_complex_write": "f = L.arange(8.).reshape(2, 2, 2); w = L.view_as_complex(f); "
                              "w[1, 0] = 9 - 1j; obs += [f]",
     "conj_of_conj_write": "c = z.conj().conj(); c[1, 1] = 2j; obs += [z]",
+    "real_imag_of_conj_write": "c = z.conj(); r, i = L.real(c), L.imag(c); i[0, 0] = 7; "
+                               "r[1, 1] = 9; obs += [z, c, r, i]",
     "version_counter": "r = z.real; v0 = z._version; r.add_(1); obs += [z._version - v0]",
     "conj_physical_": "r = z[0]; z.conj_physical_(); obs += [z, r, z.is_conj()]",
+    "conj_physical_of_real_": "x = z.real.clone(); v = x._version; r = x.conj_physical_(); "
+                              "obs += [x, r is x, x._version - v, L.conj_physical(x) is x]",
 }
 
 
@@ -97,8 +105,8 @@ def test_writes_through_views(case):
     def run(L):
         obs, z = [], _z(L)
         exec(WRITES[case], {"L": L, "z": z, "obs": obs})
-        return [repr(o) for o in obs]
-    assert run(torchlike) == run(torch)
+        return obs
+    assert_same(run(torch), run(torchlike), "observed")
 
 
 ERRORS = {
@@ -111,18 +119,25 @@ ERRORS = {
     "numpy_of_conj": lambda L: _z(L).conj().numpy(),
     "complex_mixed_dtypes": lambda L: L.complex(L.ones(2), L.ones(2, dtype=L.float64)),
     "polar_int": lambda L: L.polar(L.ones(2, dtype=L.int64), L.ones(2, dtype=L.int64)),
+    "polar_mixed_dtypes": lambda L: L.polar(L.ones(2), L.ones(2, dtype=L.float64)),
+    "polar_shapes": lambda L: L.polar(L.ones(2), L.ones(3)),
+    "complex_int": lambda L: L.complex(L.ones(2, dtype=L.int64), L.ones(2, dtype=L.int64)),
+    "complex_shapes": lambda L: L.complex(L.ones(2), L.ones(3)),
+    "view_as_complex_0d": lambda L: L.view_as_complex(L.ones(())),
+    "is_conj_number": lambda L: L.is_conj(2),
+    "imag_int": lambda L: L.imag(L.ones(2, dtype=L.int64)),
 }
 
 
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_errors(case):
-    def run(L):
-        try:
-            ERRORS[case](L)
-        except Exception as e:  # noqa: BLE001 - the exception type is compared too
-            return type(e).__name__, str(e).split("\n")[0]
-        return None
-    assert run(torchlike) == run(torch)
+    check_raises(lambda L: ERRORS[case](L), message=lambda m: m.split("\n")[0])
+
+
+@pytest.mark.xfail(strict=True, reason="torchlike tracks no storage offset (Tensor."
+                   "storage_offset is not implemented): view_as_complex cannot refuse an odd one")
+def test_view_as_complex_odd_storage_offset():
+    check_raises(lambda L: L.view_as_complex(L.ones(3, 2).flatten()[1:5].view(2, 2)))
 
 
 VIEW_DTYPE = {  # view(dtype) between element sizes shares the storage, both ways

@@ -316,6 +316,16 @@ def test_multinomial(replacement):
         assert sorted(L.multinomial(L.tensor([1.0, 0.0, 1.0]), 3).tolist()[:2]) == [0, 2]
 
 
+def test_certain_draws():
+    """Draws whose outcome is certain (one-hot probabilities, zero Poisson rates), value for
+    value: torchlike's multinomial and poisson draw from a stream of their own, not torch's."""
+    same(lambda L: (L.multinomial(L.tensor([[0.0, 2.0, 0.0], [0.0, 0.0, 0.5]]), 4, True),
+                    L.multinomial(L.tensor([0.0, 0.0, 1.0]), 1),
+                    L.multinomial(L.tensor([[0.0, 1.0]], dtype=L.float64), 1, False),
+                    L.poisson(L.zeros(2, 3)), L.poisson(L.zeros(3, dtype=L.float64)),
+                    L.poisson(L.tensor([0.0, -0.0], dtype=L.bfloat16))))
+
+
 def test_generator_reproducible():
     g = torchlike.Generator().manual_seed(3)
     a = torchlike.rand(5, generator=g)
@@ -379,6 +389,12 @@ SAMPLER_ERRORS = {
     "multinomial_no_samples": lambda L: L.multinomial(L.tensor([1.0, 1.0]), 0),
     "multinomial_3d": lambda L: L.multinomial(L.ones(2, 2, 2), 1),
     "multinomial_long": lambda L: L.multinomial(L.tensor([1, 1]), 1),
+    "multinomial_inf": lambda L: L.multinomial(L.tensor([float("inf"), 1.0]), 1),
+    "poisson_negative": lambda L: L.poisson(L.tensor([1.0, -1.0])),
+    "poisson_nan": lambda L: L.poisson(L.tensor([float("nan")], dtype=L.float64)),
+    "poisson_long": lambda L: L.poisson(L.tensor([1, 2])),
+    "poisson_bool": lambda L: L.poisson(L.tensor([True])),
+    "poisson_complex": lambda L: L.poisson(L.ones(2, dtype=L.complex64)),
 }
 
 

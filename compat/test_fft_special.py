@@ -209,6 +209,14 @@ def test_special_integer_input(name):
     check(lambda L, x: getattr(L.special, name)(x), np.arange(0, 5))
 
 
+def test_special_bool_input():
+    # torch computes these for bool inputs too (in the default float dtype)
+    names = ["i0e", "i1", "i1e", "erfcx", "ndtr", "ndtri", "log_ndtr", "entr", "bessel_j0",
+             "bessel_j1"]
+    check(lambda L, b: [L.i0(b)] + [getattr(L.special, n)(b) for n in names],
+          np.array([True, False]), grad=False)
+
+
 def test_special_entr_edges():
     check(lambda L, x: L.special.entr(x), np.array([-1.0, 0.0, np.nan, 0.5, np.inf]),
           numeric=False)

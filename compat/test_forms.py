@@ -11,7 +11,7 @@ import torch
 
 import torchlike
 
-from _helper import check, check_raises
+from _helper import assert_same, check, check_raises
 
 R = np.random.default_rng(0)
 REAL = R.standard_normal((2, 3))
@@ -303,8 +303,10 @@ def test_floor_divide_backward_raises():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_multinomial_method(dtype):
+    """torchlike draws from a stream of its own (not torch's): the samples' dtype, shape,
+    support and frequencies, and the draws whose outcome is certain, value for value."""
     probs = np.array([0.1, 0.2, 0.3, 0.4], dtype)
-    freqs = []
+    freqs, certain = [], []
     for L in (torch, torchlike):
         L.manual_seed(0)
         p = L.tensor(probs)
@@ -316,8 +318,63 @@ def test_multinomial_method(dtype):
         rows = p.expand(4000, 4).multinomial(2)
         assert tuple(rows.shape) == (4000, 2) and (rows[:, 0] != rows[:, 1]).all().item()
         freqs.append(np.bincount(np.asarray(rows[:, 0].tolist()), minlength=4) / 4000)
+        one_hot = L.tensor([[0, 0, 3, 0], [1, 0, 0, 0]], dtype=getattr(L, dtype))
+        certain.append((one_hot.multinomial(3, True), one_hot[0].multinomial(1),
+                        one_hot.multinomial(1, replacement=False)))
     np.testing.assert_allclose(freqs[1], probs, atol=0.04)
     np.testing.assert_allclose(freqs[1], freqs[0], atol=0.05)
+    assert_same(*certain, "certain draws")
+
+
+MULTINOMIAL_ERRORS = {
+    "too_many": lambda L: L.tensor([1.0, 1.0]).multinomial(3),
+    "negative": lambda L: L.tensor([-1.0, 1.0]).multinomial(1),
+    "zero_sum": lambda L: L.tensor([[1.0, 1.0], [0.0, 0.0]]).multinomial(1, True),
+    "no_samples": lambda L: L.tensor([1.0, 1.0]).multinomial(0),
+    "3d": lambda L: L.ones(2, 2, 2).multinomial(1),
+    "long": lambda L: L.tensor([1, 1]).multinomial(1),
+    "inf": lambda L: L.tensor([float("inf"), 1.0]).multinomial(1),
+    "nan": lambda L: L.tensor([float("nan"), 1.0]).multinomial(1),
+}
+
+
+@pytest.mark.parametrize("case", list(MULTINOMIAL_ERRORS))
+def test_multinomial_method_errors(case):
+    check_raises(MULTINOMIAL_ERRORS[case])
+
+
+FORM_ERRORS = {  # what torch raises for bad input (a bool answer is no tagged result:
+    # the bool-answering forms count as compared through these)
+    "Tensor.equal_number": lambda L, x: x.equal(2),
+    "torch.equal_number": lambda L, x: L.equal(x, 2),
+    "Tensor.allclose_number": lambda L, x: x.allclose(2),
+    "torch.allclose_number": lambda L, x: L.allclose(x, 2),
+    "Tensor.allclose_dtypes": lambda L, x: x.allclose(x.double()),
+    "Tensor.allclose_rtol": lambda L, x: x.allclose(x, rtol=-1),
+    "Tensor.allclose_atol": lambda L, x: x.allclose(x, atol=-0.5),
+    "Tensor.allclose_shapes": lambda L, x: x.allclose(x[:, :2]),
+    "torch.is_conj_number": lambda L, x: L.is_conj(1.5),
+    "Tensor.i0__bool": lambda L, x: (x > 0).i0_(),
+    "Tensor.i0__int": lambda L, x: x.long().i0_(),
+    "Tensor.mvlgamma__bool": lambda L, x: (x > 0).mvlgamma_(1),
+    "Tensor.mvlgamma__int": lambda L, x: x.long().mvlgamma_(1),
+    "Tensor.mvlgamma_bool": lambda L, x: (x > 0).mvlgamma(1),
+    "Tensor.mvlgamma_p": lambda L, x: x.mvlgamma(0),
+    "Tensor.softmax_int_dtype": lambda L, x: x.softmax(0, dtype=L.int64),
+    "Tensor.softmax_complex": lambda L, x: (x * 1j).softmax(-1),
+}
+
+
+def test_bool_forms():
+    """equal / allclose / is_conj answer a bool (compared; no tagged result: `FORM_ERRORS`)."""
+    check(lambda L, x: (x.equal(x * 1), x.equal(x[:1]), x.equal(x.double()), x.allclose(x[:1]),
+                        (x * 1j).allclose(x * 1j, equal_nan=True), x.is_conj(),
+                        (x * 1j).conj().is_conj()), REAL.astype(np.float32), grad=False)
+
+
+@pytest.mark.parametrize("case", list(FORM_ERRORS))
+def test_form_errors(case):
+    check_raises(FORM_ERRORS[case], REAL.astype(np.float32))
 
 
 OUT_CASES = {  # torch.X(..., out=o): the result lands in o (cast, resized) and o is returned
@@ -433,8 +490,31 @@ def test_factory_out(case, dtype):
 
 
 def test_special_and_split_method_forms():
+    check(lambda L, x: (x.i0(), x.clone().i0_(), (x + 2).mvlgamma(2), (x + 2).mvlgamma_(2),
+                        L.arange(6.).unsafe_split(2)), np.array([0.5, 1.5, 2.0], np.float32))
+    # integer and bool inputs: results in the default float dtype
+    check(lambda L, i, b: (i.i0(), (i + 2).mvlgamma(2), b.i0(), (b + 2).mvlgamma(2)),
+          np.array([0, 3, -2]), np.array([True, False, True]), grad=False)
+    # (their gradients: test_ops_pointwise, test_nn and the RNN modules' tests)
+    check(lambda L, x: (x.reciprocal(), x.softmax(0), x.softmax(-1, L.float64), x.softmax(dim=1),
+                        x.unsafe_split(2, 1), x.unsafe_chunk(2, 1), L.unsafe_split(x, 1),
+                        L.unsafe_chunk(x, 3, -1)), POS.astype(np.float32), grad=False)
+
+
+SHAPES = [((2, 3), (4, 1, 1), (3,)), ((2, 1), 3), ([5, 1, 2], torch.Size([1, 4, 1])), (),
+          ((0,), (1,)), ((2, 3), None, (1,)), ((), (1, 1))]
+SHAPE_ERRORS = [((2, 3), (3, 2)), ((2,), (0,)), ((2,), (1, 0)), ((-1,),), ((3, 1), (-1,)),
+                ((2, 3), "a"), ((2, 3), (2.0,)), ((2,), 1.5)]
+
+
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+def test_broadcast_shapes(shapes):
     def run(L):
-        x = L.tensor([0.5, 1.5, 2.0])
-        return [repr(x.i0()), repr(x.clone().i0_()), repr((x + 2).mvlgamma_(2)),
-                repr(L.arange(6.).unsafe_split(2))]
-    assert run(torchlike) == run(torch)
+        return L.broadcast_shapes(*[L.Size(s) if isinstance(s, torch.Size) else s
+                                    for s in shapes])
+    assert_same(run(torch), run(torchlike), "shape")
+
+
+@pytest.mark.parametrize("shapes", SHAPE_ERRORS, ids=str)
+def test_broadcast_shapes_errors(shapes):
+    check_raises(lambda L: L.broadcast_shapes(*shapes))

@@ -12,7 +12,7 @@ import scipy.linalg
 import torch
 
 import torchlike
-from _helper import check, check_raises
+from _helper import assert_same, check, check_raises
 
 R = np.random.default_rng(7)
 DRIVERS = ["gels", "gelsy", "gelsd", "gelss"]
@@ -39,28 +39,76 @@ def _graded(m, n, s, dtype=np.float64):
     return ((u * np.asarray(s)) @ v).astype(dtype)
 
 
+def _torch(A, B, **kw):
+    return torch.linalg.lstsq(torch.from_numpy(A.copy()), torch.from_numpy(B.copy()), **kw)
+
+
 def _both(A, B, **kw):
-    want = torch.linalg.lstsq(torch.from_numpy(A.copy()), torch.from_numpy(B.copy()), **kw)
-    got = torchlike.linalg.lstsq(torchlike.tensor(A), torchlike.tensor(B), **kw)
-    return want, got
+    return _torch(A, B, **kw), torchlike.linalg.lstsq(torchlike.tensor(A), torchlike.tensor(B),
+                                                      **kw)
 
 
-def _compare(A, B, scale=1.0, **kw):
-    """Every output: dtype, shape, value (relative to its largest entry, tolerance for the
-    dtype times `scale`, e.g. a condition number), and the result fields' names."""
+# The error bound of a solution, relative to its largest entry: FACTOR * eps * cond, cond the
+# condition number of the part of A the solver keeps (s_1 / s_rank). Measured: at most 10 eps *
+# cond (gelsd, complex128) over these cases and 40 random draws per driver, dtype and shape.
+FACTOR = 32
+
+
+def _conditions(A, rank, qr_based):
+    """(cond, gap) over the matrices of A: cond = s_1 / s_rank, after scaling the columns to
+    unit norm for the QR-based drivers (their errors do not grow with column scaling: graded
+    columns keep them at eps); gap = s_(rank+1) / s_rank, what a truncated QR may differ by from
+    a truncated SVD (the part it cuts, over the part it keeps)."""
+    if A.size == 0:
+        return 1.0, 0.0
+    mats = A.reshape((-1,) + A.shape[-2:])
+    ranks = np.broadcast_to(np.asarray(rank).reshape(-1), (len(mats),))
+    cond, gap = 1.0, 0.0
+    for a, r in zip(mats, ranks):
+        if qr_based:
+            norms = np.linalg.norm(a, axis=0)
+            a = a / np.where(norms == 0, 1, norms)
+        s = np.linalg.svd(a, compute_uv=False)
+        if r > 0 and s[r - 1] > 0:
+            cond = max(cond, s[0] / s[r - 1])
+            gap = max(gap, s[r] / s[r - 1] if r < len(s) else 0.0)
+    return float(cond), float(gap)
+
+
+def _compare(A, B, cond=None, **kw):
+    """Every output through the helper: dtype, shape, rank exactly, solution and residuals
+    within FACTOR * eps * cond of their largest entry, singular values within FACTOR * eps * s_1
+    (Weyl: their error does not grow with the condition). `cond` replaces the computed one.
+
+    For rank-deficient A, torch 2.13's gelsy factors with the pivots its uninitialised array
+    happens to hold (see the module docstring): its solution is then off by up to 1e3 eps *
+    cond (measured), and truncating with other pivots it may even find another rank. So gelsy
+    is compared there with what is defined, the minimum-norm solution of the truncated problem
+    (torch's gelsd, rank and solution), allowing FACTOR times what a truncated QR differs by
+    from a truncated SVD (gap; measured: 7 times)."""
     want, got = _both(A, B, **kw)
-    tol = (1e-4 if A.dtype in (np.float32, np.complex64) else 1e-10) * scale
+    driver = kw.get("driver") or "gelsy"
+    m, n = A.shape[-2:]
+    eps = float(np.finfo(A.dtype).eps)
+    rank = want.rank.numpy() if want.rank.numel() else min(m, n)
+    ref = want
+    if driver == "gelsy" and min(m, n):
+        ref = _torch(A, B, **{**kw, "driver": "gelsd"})
+        if (ref.rank.numpy() < min(m, n)).any() or (want.rank.numpy() < min(m, n)).any():
+            rank = ref.rank.numpy()
+        else:
+            ref = want
+    c, g = _conditions(A, rank, qr_based=driver in ("gels", "gelsy") and ref is want)
+    cond = c if cond is None else cond
+    gap = g if ref is not want else 0.0
     for name in FIELDS:
-        w, g = getattr(want, name), getattr(got, name)
-        assert str(w.dtype) == str(g.dtype), f"{name}: dtype {g.dtype} != torch {w.dtype}"
-        assert tuple(w.shape) == tuple(g.shape), \
-            f"{name}: shape {tuple(g.shape)} != torch {tuple(w.shape)}"
-        wv, gv = w.numpy(), np.asarray(g._data)
+        w, gt = getattr(ref if name in ("solution", "rank") else want, name), getattr(got, name)
         if name == "rank":
-            np.testing.assert_array_equal(gv, wv, err_msg=name)
-        elif wv.size:
-            np.testing.assert_allclose(gv, wv, rtol=0, atol=tol * max(1.0, np.abs(wv).max()),
-                                       err_msg=name)
+            assert_same(w, gt, name)
+            continue
+        bound = FACTOR * eps * (1.0 if name == "singular_values" else cond) + FACTOR * gap
+        top = float(np.abs(w.numpy()).max()) if w.numel() else 0.0
+        assert_same(w, gt, name, rtol=0, atol=bound * max(1.0, top), scale=1.0)
     return want, got
 
 
@@ -76,8 +124,8 @@ DTYPE_CASES = [(shape, np.float64) for shape in SHAPES] + [
 def test_well_conditioned(driver, shape, dtype):
     m, n = shape
     A = _rand(shape, dtype)
-    _compare(A, _rand((m, 3), dtype), scale=10, driver=driver)
-    _compare(A, _rand((m,), dtype), scale=10, driver=driver)
+    _compare(A, _rand((m, 3), dtype), driver=driver)
+    _compare(A, _rand((m,), dtype), driver=driver)
 
 
 def test_default_driver_is_gelsy():
@@ -96,7 +144,7 @@ def test_rank_deficient(driver, shape, r, dtype):
     truncated problem is unique (no residuals: the rank is not full)."""
     m, n = shape
     A = _thin(m, n, r, dtype)
-    want, got = _compare(A, _rand((m, 2), dtype), scale=100, driver=driver)
+    want, got = _compare(A, _rand((m, 2), dtype), driver=driver)
     assert int(got.rank) == r
 
 
@@ -105,14 +153,10 @@ def test_rank_deficient(driver, shape, r, dtype):
                                      ([1, 1e-3, 1e-6, 1e-13], 1e-8),
                                      ([1, 0.5, 1e-11, 1e-18], None)], ids=str)
 def test_near_singular(driver, s, rcond):
-    """Graded singular values, cut or kept by rcond. The tolerance grows with the condition
-    of the kept part and, for gelsy, with what its QR truncation leaves (the cut-off part
-    over the kept: a truncated QR is not a truncated SVD, and torch's pivots are random)."""
-    A = _graded(7, len(s), s)
-    thr = (rcond if rcond is not None else 7 * np.finfo(np.float64).eps) * s[0]
-    kept, cut = min(x for x in s if x > thr), max([x for x in s if x <= thr] or [0])
-    scale = max(s[0] / kept, 1e12 * cut / kept if driver == "gelsy" else 0)
-    _compare(A, _rand((7, 2)), scale=scale, rcond=rcond, driver=driver)
+    """Graded singular values, cut or kept by rcond: the error bound grows with the condition
+    of the kept part (up to 1e11 here) and, where gelsy cuts, gelsy is compared with the
+    truncated SVD's solution (`_compare`)."""
+    _compare(_graded(7, len(s), s), _rand((7, 2)), rcond=rcond, driver=driver)
 
 
 def _gelsy_unpivoted_torch(A, B, rcond):
@@ -122,19 +166,23 @@ def _gelsy_unpivoted_torch(A, B, rcond):
     assert (scipy.linalg.qr(A, pivoting=True)[2] == np.arange(A.shape[1])).all()
     r = torch.linalg.lstsq(torch.from_numpy(np.stack([A, A])), torch.from_numpy(
         np.stack([B, B])), rcond=rcond)
-    return r.solution[1].numpy(), int(r.rank[1])
+    return r.solution[1], r.rank[1]
 
 
-def _check_gelsy_truncation(A, B, rcond, scale):
-    """torchlike's gelsy against LAPACK (scipy) tightly and torch's unpivoted path."""
+def _check_gelsy_truncation(A, B, rcond):
+    """torchlike's gelsy against LAPACK (scipy) and torch's unpivoted path: the same rank, the
+    solution within FACTOR * eps * cond of the kept columns (scaled: QR's error does not grow
+    with column scaling; measured: at most 3 eps * cond)."""
     got = torchlike.linalg.lstsq(torchlike.tensor(A), torchlike.tensor(B), rcond=rcond)
     x, _, rank, _ = scipy.linalg.lstsq(A, B, cond=rcond, lapack_driver="gelsy")
-    assert int(got.rank) == rank
-    gx = np.asarray(got.solution._data)
-    np.testing.assert_allclose(gx, x, rtol=0, atol=1e-12 * scale * np.abs(x).max())
+    bound = FACTOR * np.finfo(A.dtype).eps * _conditions(A, rank, qr_based=True)[0]
+    assert_same(int(rank), int(got.rank), "rank against LAPACK")
+    assert_same(x, np.asarray(got.solution._data), "solution against LAPACK", rtol=0,
+                atol=bound * np.abs(x).max())
     tx, trank = _gelsy_unpivoted_torch(A, B, rcond)
-    assert trank == rank
-    np.testing.assert_allclose(gx, tx, rtol=0, atol=1e-10 * scale * np.abs(tx).max())
+    assert_same(trank, got.rank, "rank")
+    assert_same(tx, got.solution, "solution", rtol=0, atol=bound * float(tx.abs().max()),
+                scale=1.0)
     return rank
 
 
@@ -144,9 +192,9 @@ def test_graded_columns_gelsy(seed):
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((6, 4)) * np.array([1, 1e-4, 1e-8, 1e-12])
     B = rng.standard_normal((6, 2))
-    for rcond, rank, scale in [(1e-6, 2, 1e4), (1e-10, 3, 1e8), (6e-16, 4, 1e12)]:
-        assert _check_gelsy_truncation(A, B, rcond, scale) == rank
-    _compare(A, B, scale=1e13)  # full rank: unique solution, whatever torch's pivots
+    for rcond, rank in [(1e-6, 2), (1e-10, 3), (6e-16, 4)]:
+        assert _check_gelsy_truncation(A, B, rcond) == rank
+    _compare(A, B)  # full rank: unique solution, whatever torch's pivots
 
 
 def _kahan(n=30, theta=1.2):
@@ -163,7 +211,7 @@ def test_gelsy_rank_is_incremental_condition_estimation(rcond, rank):
     K = _kahan()
     s = np.linalg.svd(K, compute_uv=False)
     assert (s > 1e-5 * s[0]).sum() == 29 and (s > 1e-2 * s[0]).sum() == 29
-    assert _check_gelsy_truncation(K, np.ones((30, 1)), rcond, 1e6) == rank
+    assert _check_gelsy_truncation(K, np.ones((30, 1)), rcond) == rank
 
 
 @pytest.mark.parametrize("make", ["zero_column", "duplicate_columns", "zero_first_row"])
@@ -194,9 +242,9 @@ def test_rcond_thresholds(driver, rcond):
     D = np.zeros((5, 3))
     D[0, 0], D[1, 1], D[2, 2] = 1.0, 1.6e-16, 3e-17
     if driver == "gelsy":  # which column torch's gelsy takes first is random
-        _check_gelsy_truncation(D, _rand((5, 2)), rcond, 1e6)
-    else:
-        _compare(D, _rand((5, 2)), scale=1e6, rcond=rcond, driver=driver)
+        _check_gelsy_truncation(D, _rand((5, 2)), rcond)
+    else:  # a diagonal A: the SVD is exact, the solution exact quotients (measured: 0 error)
+        _compare(D, _rand((5, 2)), cond=1.0, rcond=rcond, driver=driver)
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
@@ -213,9 +261,8 @@ def test_empty(driver, shape, bshape):
 # ---- batches and broadcasting ----------------------------------------------------------------
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_batched_full_rank(driver):
-    _compare(_rand((3, 6, 4)), _rand((3, 6, 2)), scale=10, driver=driver)
-    _compare(_rand((2, 2, 4, 6), np.float32), _rand((2, 2, 4, 2), np.float32), scale=10,
-             driver=driver)
+    _compare(_rand((3, 6, 4)), _rand((3, 6, 2)), driver=driver)
+    _compare(_rand((2, 2, 4, 6), np.float32), _rand((2, 2, 4, 2), np.float32), driver=driver)
 
 
 @pytest.mark.parametrize("driver", ["gelsy", "gelsd", "gelss"])
@@ -224,7 +271,7 @@ def test_batched_mixed_rank(driver):
     them only when every matrix has full rank), a rank per matrix."""
     A = _rand((3, 6, 4))
     A[1] = _thin(6, 4, 2)
-    want, got = _compare(A, _rand((3, 6, 2)), scale=100, driver=driver)
+    want, got = _compare(A, _rand((3, 6, 2)), driver=driver)
     assert got.rank.tolist() == [4, 2, 4]
 
 
@@ -234,7 +281,7 @@ def test_batched_mixed_rank(driver):
                                            ((6, 4), (6,))], ids=str)
 def test_broadcast_and_vector(driver, ashape, bshape):
     """Solution and residuals take the broadcast batch; rank and singular values A's."""
-    _compare(_rand(ashape), _rand(bshape), scale=10, driver=driver)
+    _compare(_rand(ashape), _rand(bshape), driver=driver)
 
 
 # ---- autograd ---------------------------------------------------------------------------------

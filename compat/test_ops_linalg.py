@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import torchlike
-from _helper import check, check_raises
+from _helper import assert_same, check, check_raises
 
 R = np.random.default_rng(2)
 A = R.standard_normal((3, 3))
@@ -217,6 +217,10 @@ DECOMP = {
     "qr_tall": (_qr, T), "qr_wide": (_qr, W),
     "qr_complete": (lambda L, a: _qr(L, a, "complete"), W),
     "torch_qr": (lambda L, a: [t.abs() for t in L.qr(a)], T),
+    # the factors themselves where LAPACK's signs and torchlike's agree (QR: all shapes here;
+    # SVD: square and wide, not tall - `test_torch_svd_signs`)
+    "torch_qr_factors": (lambda L, a: L.qr(a), T),
+    "torch_svd_factors": (lambda L, a: L.svd(a), A),
 }
 
 
@@ -231,6 +235,26 @@ def test_eigh(args):
     # torch's gradient is the Hermitian part of the full-matrix gradient (not the numeric
     # derivative through the one triangle LAPACK reads): compared with torch analytically
     check(lambda L, a: _eigh(L, a, *args[1:]), args[0], numeric=False)
+
+
+def test_torch_qr_complete_and_svd_values_only():
+    # complete Q of a tall matrix: torch has no derivative for it
+    check(lambda L, a: L.qr(a, some=False), T, grad=False)
+    check(lambda L, a: (L.svd(a, compute_uv=False), L.svd(a[:3].mT, some=False)), T,
+          grad=False)
+
+
+@pytest.mark.parametrize("some", [True, False])
+def test_torch_svd_signs(some):
+    """A tall matrix: LAPACK's singular vectors differ from torchlike's in sign (a free choice
+    per pair of columns): torch's, with that choice made as torchlike's, value for value."""
+    want = torch.svd(torch.from_numpy(T), some=some)
+    got = torchlike.svd(torchlike.tensor(T), some=some)
+    flip = np.sign((want.U.numpy() * np.asarray(got.U._data)).sum(0))
+    k = want.V.shape[1]
+    assert_same(want.U * torch.from_numpy(flip), got.U, "U")
+    assert_same(want.S, got.S, "S")
+    assert_same(want.V * torch.from_numpy(flip[:k]), got.V, "V")
 
 
 def test_qr_mode_r():
@@ -357,6 +381,11 @@ ERRORS = {
     "qr_mode": lambda L: L.linalg.qr(_f(L, 2, 3), mode="foo"),
     "qr_long": lambda L: L.linalg.qr(L.ones(2, 2, dtype=L.long)),
     "svd_1d": lambda L: L.linalg.svd(_f(L, 3)),
+    "torch_svd_1d": lambda L: L.svd(_f(L, 3)),
+    "torch_svd_long": lambda L: L.svd(L.ones(2, 2, dtype=L.long)),
+    "torch_svd_half": lambda L: L.svd(L.ones(2, 2, dtype=L.half)),
+    "torch_qr_1d": lambda L: L.qr(_f(L, 3)),
+    "torch_qr_half": lambda L: L.qr(L.ones(2, 2, dtype=L.bfloat16)),
     "svdvals_long": lambda L: L.linalg.svdvals(L.ones(2, 2, dtype=L.long)),
     "pinv_1d": lambda L: L.linalg.pinv(_f(L, 3)),
     "matrix_rank_1d": lambda L: L.linalg.matrix_rank(_f(L, 3)),

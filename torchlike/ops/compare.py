@@ -291,8 +291,6 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     check_other("isclose", other, True)
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{_SHORT[input.dtype.name]} did not match {_SHORT[other.dtype.name]}")
-    if input.dtype.kind == "c" and equal_nan:
-        raise RuntimeError("isclose with equal_nan=True is not supported for complex inputs.")
     if rtol < 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:
@@ -302,20 +300,33 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
                                           ("fdt", D.get_default_dtype().np)))
 
 
-@public()
+@public(method=False)
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    check_other("allclose", other, True)
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+@method_only("allclose")
+def _allclose_method(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    check_other("allclose", other, True, pos=1)  # the method counts from the argument after self
+    return allclose(self, other, rtol, atol, equal_nan)
 
 
 _equal = op("equal", None, dtypes="bool")(lambda a, b: jnp.all(a == b))
 
 
-@public()
+@public(method=False)
 def equal(input, other) -> bool:
     check_other("equal", other, True)
     if input.shape != other.shape:
         return False
     return bool(run(_equal, (input, other)))
+
+
+@method_only("equal")
+def _equal_method(self, other) -> bool:
+    check_other("equal", other, True, pos=1)
+    return equal(self, other)
 
 
 # ---- maximum / minimum / fmax / fmin -----------------------------------------------------

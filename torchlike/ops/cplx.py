@@ -12,7 +12,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
-from .._tensor import _SHORT
+from .._tensor import _SHORT, Tensor
 from ._bind import public
 from ._registry import op, run
 from .indexing import select
@@ -47,6 +47,8 @@ _view_as_complex = op("view_as_complex", "ViewAsComplexBackward0", dtypes=_compl
     lambda a: lax.complex(a[..., 0], a[..., 1]))
 _conj = op("conj", "ConjBackward0", dtypes=_same, saves=False,
            view=lambda src, new: jnp.conj(new))(jnp.conj)
+_neg_view = op("_neg_view", "NegViewBackward0", dtypes=_same, saves=False,
+               view=lambda src, new: -new)(jnp.negative)
 _conj_physical = op("conj_physical", "ConjPhysicalBackward0", dtypes=_same, saves=False)(
     jnp.conj)
 _angle = op("angle", "AngleBackward0", dtypes=_angle_dtype)(
@@ -54,7 +56,8 @@ _angle = op("angle", "AngleBackward0", dtypes=_angle_dtype)(
     jnp.where(jnp.isnan(a), a, jnp.where(a < 0, math.pi, 0).astype(a.dtype)))
 _polar = op("polar", "PolarBackward0", dtypes=_complex_dtype)(
     lambda r, th: lax.complex(r * jnp.cos(th), r * jnp.sin(th)))
-_complex = op("complex", "ComplexBackward0", dtypes=_complex_dtype)(lax.complex)
+_complex = op("complex", "ComplexBackward0", dtypes=_complex_dtype)(
+    lambda re, im: lax.complex(*jnp.broadcast_arrays(re, im)))
 
 
 @public(method=False)
@@ -75,7 +78,9 @@ def view_as_complex(input):
         raise RuntimeError(f"view_as_complex is only supported for half, float and double "
                            f"tensors, but got a tensor of scalar type: "
                            f"{_SHORT[input.dtype.name]}")
-    if input.ndim == 0 or input.shape[-1] != 2:
+    if input.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     strides = input.stride()
     if strides[-1] != 1:
@@ -87,13 +92,18 @@ def view_as_complex(input):
 
 @public(method=False)
 def real(input):
-    return select(view_as_real(input), -1, 0) if input.is_complex() else input
+    if not input.is_complex():
+        return input
+    # of a conjugated tensor: the real parts of its conjugate (a view without the bit), as torch
+    return select(view_as_real(conj(input) if is_conj(input) else input), -1, 0)
 
 
 @public(method=False)
 def imag(input):
     if not input.is_complex():
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    if is_conj(input):  # the negated imaginary parts of its conjugate, a view (torch's neg bit)
+        return select(run(_neg_view, (view_as_real(conj(input)),)), -1, 1)
     return select(view_as_real(input), -1, 1)
 
 
@@ -104,12 +114,15 @@ def conj(input):
 
 @public(inplace=True)
 def conj_physical(input, *, out=None):
-    return run(_conj_physical, (input,)) if input.is_complex() else input.clone()
+    return run(_conj_physical, (input,)) if input.is_complex() else input
 
 
 @public()
 def is_conj(input) -> bool:
     """The conjugate bit: set on conj() of a complex tensor and on the views made from it."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_conj(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     flips, t = 0, input
     while t._base is not None and t._view is not None:
         if t._view[0] == "alias":

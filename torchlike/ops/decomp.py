@@ -16,6 +16,7 @@ from .._tensor import _SHORT
 from ._bind import public
 from ._common import return_type
 from ._registry import op, run
+from .compare import not_impl
 
 
 class LinAlgError(RuntimeError):
@@ -289,6 +290,7 @@ def qr(A, mode="reduced", *, out=None, name="linalg_qr"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
     _check("linalg.qr", A, square=False)
+    _full_precision("geqrf_cpu", A)
     return return_type(name, ("Q", "R"))(*run(_qr, (A,), (("mode", mode),)))
 
 
@@ -303,24 +305,38 @@ _svdvals = op("linalg_svdvals", "LinalgSvdBackward0")(
     lambda a: jnp.linalg.svd(a, compute_uv=False))
 
 
+def _full_precision(kernel, A):
+    """LAPACK has no float16 / bfloat16 routines: torch's NotImplementedError naming them."""
+    if A.dtype.name in ("float16", "bfloat16"):
+        raise not_impl(kernel, A.dtype)
+
+
 def svd(A, full_matrices=True, *, driver=None, out=None):
     _check("linalg.svd", A, square=False)
+    _full_precision("linalg_svd_cpu", A)
     return return_type("linalg_svd", ("U", "S", "Vh"))(
         *run(_svd, (A,), (("full", bool(full_matrices)),)))
 
 
 def svdvals(A, *, driver=None, out=None):
     _check("linalg.svd", A, square=False)
+    _full_precision("linalg_svd_cpu", A)
     return run(_svdvals, (A,))
 
 
 @public("svd")
 def _torch_svd(input, some=True, compute_uv=True, *, out=None):
+    from .._creation import zeros
     from .shape import transpose
+    if input.ndim < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
+                           f"{input.ndim} dimensions instead")
     U, S, Vh = svd(input, full_matrices=not some)
     V = transpose(Vh, -2, -1)
-    if not compute_uv:
-        return return_type("svd", ("U", "S", "V"))(U.detach() * 0, S, V.detach() * 0)
+    if not compute_uv:  # zero U and V, m x m and n x n whatever `some` says, as torch's
+        *batch, m, n = input.shape
+        return return_type("svd", ("U", "S", "V"))(zeros(*batch, m, m, dtype=input.dtype), S,
+                                                   zeros(*batch, n, n, dtype=input.dtype))
     return return_type("svd", ("U", "S", "V"))(U, S, V.conj() if V.is_complex() else V)
 
 

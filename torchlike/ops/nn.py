@@ -46,13 +46,14 @@ softmin_op = op("softmin", "SoftmaxBackward0", dtypes=_arg_dtype)(
 
 def _softmax_args(name, input, dim, dtype):
     d = _wrap_dim(dim, input.ndim)
-    if dtype is None and input.dtype.kind not in "fc":
+    dtype = None if dtype is None else D.to_dtype(dtype)
+    computed = input.dtype if dtype is None else dtype
+    if computed.kind != "f":  # torch's kernels are for floating types only (not complex)
         kernel = f"{name}_lastdim_kernel_impl" if d == max(input.ndim - 1, 0) else \
             f"{name}_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for "
-                                  f"'{_SHORT[input.dtype.name]}'")
-    return (("dim", d),
-            ("dtype", None if dtype is None else D.to_dtype(dtype)))
+                                  f"'{_SHORT[computed.name]}'")
+    return (("dim", d), ("dtype", dtype))
 
 
 @public()

@@ -284,7 +284,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 @public(method=False)
 def poisson(input, generator=None):
-    lam = np.asarray(input._data)
-    if (lam < 0).any():
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
+                                  f"'{_SHORT[input.dtype.name]}'")
+    lam = np.asarray(input._data, np.float64)
+    if not (lam >= 0).all():  # (nan too)
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     return _wrap(jnp.asarray(rng(generator).aux.poisson(lam).astype(input.dtype.np)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 
 import jax.numpy as jnp
 from jax import lax
@@ -435,12 +436,26 @@ def broadcast_tensors(*tensors):
 
 @public(method=False)
 def broadcast_shapes(*shapes):
-    try:
-        return Size(broadcast_shape(*[(s,) if isinstance(s, int) else tuple(s)
-                                      for s in shapes]))
-    except RuntimeError:
-        raise RuntimeError("shape mismatch: objects cannot be broadcast to a single "
-                           "shape") from None
+    """torch._refs._broadcast_shapes: None skipped, an int a 1-d shape, torch's messages."""
+    shapes = [(s,) if isinstance(s, int) else s for s in shapes if s is not None]
+    for s in shapes:
+        if not isinstance(s, Sequence):
+            raise RuntimeError("Input shapes should be of type ints, a tuple of ints, or a list "
+                               f"of ints, got {s}")
+    common = [1] * max((len(s) for s in shapes), default=0)
+    for i, s in enumerate(shapes):
+        for d in range(-1, -1 - len(s), -1):
+            if s[d] == common[d]:
+                continue
+            if common[d] == 1:
+                if s[d] < 0:
+                    raise ValueError("Attempting to broadcast a dimension with negative length!")
+                common[d] = s[d]
+            if s[d] != 1 and common[d] != s[d]:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {s[d]} at {d}! "
+                                   f"Mismatching argument at index {i} had {s}; but expected "
+                                   f"shape should be broadcastable to {common}")
+    return Size(common)
 
 
 # ---- diagonal / unfold / clone -----------------------------------------------------------

@@ -13,7 +13,9 @@ import jax.scipy.special as jsp
 from jax.custom_derivatives import SymbolicZero
 
 from ._common import BINARY_OVERLOADS, invalid_arguments
-from ._bind import public
+from .. import _dtype as D
+from .._tensor import _SHORT
+from ._bind import _make_inplace, method_only, public
 from ._registry import in_float, op, run
 from .compare import _t, not_impl, outable
 from .unary import in_double
@@ -192,21 +194,21 @@ def _bessel_j(order):
     return body
 
 
-i0 = _unary("i0", _i0, "I0Backward0", reject="bc", kernel="i0_vml_cpu")
-i0e = _unary("special_i0e", _i0e, "SpecialI0EBackward0", reject="bc", kernel="i0e_cpu")
-i1 = _unary("special_i1", _i1, "SpecialI1Backward0", reject="bc", kernel="i1_cpu")
-i1e = _unary("special_i1e", _i1e, "SpecialI1EBackward0", reject="bc", kernel="i1e_cpu")
-erfcx = _unary("special_erfcx", in_double(jsp.erfcx), "SpecialErfcxBackward0", reject="bc",
+i0 = _unary("i0", _i0, "I0Backward0", reject="c", kernel="i0_vml_cpu")
+i0e = _unary("special_i0e", _i0e, "SpecialI0EBackward0", reject="c", kernel="i0e_cpu")
+i1 = _unary("special_i1", _i1, "SpecialI1Backward0", reject="c", kernel="i1_cpu")
+i1e = _unary("special_i1e", _i1e, "SpecialI1EBackward0", reject="c", kernel="i1e_cpu")
+erfcx = _unary("special_erfcx", in_double(jsp.erfcx), "SpecialErfcxBackward0", reject="c",
                kernel="erfcx_cpu")
-ndtr = _unary("special_ndtr", jsp.ndtr, "MulBackward1", reject="bc", kernel="ndtr_cpu")
-ndtri = _unary("special_ndtri", jsp.ndtri, "SpecialNdtriBackward0", reject="bc",
+ndtr = _unary("special_ndtr", jsp.ndtr, "MulBackward1", reject="c", kernel="ndtr_cpu")
+ndtri = _unary("special_ndtri", jsp.ndtri, "SpecialNdtriBackward0", reject="c",
                kernel="ndtri_cpu")
-log_ndtr = _unary("special_log_ndtr", _log_ndtr, "SpecialLogNdtrBackward0", reject="bc",
+log_ndtr = _unary("special_log_ndtr", _log_ndtr, "SpecialLogNdtrBackward0", reject="c",
                   kernel="log_ndtr_cpu")
-entr = _unary("special_entr", _entr, "SpecialEntrBackward0", reject="bc", kernel="entr_cpu")
-bessel_j0 = _unary("special_bessel_j0", _bessel_j(0), None, reject="bc",
+entr = _unary("special_entr", _entr, "SpecialEntrBackward0", reject="c", kernel="entr_cpu")
+bessel_j0 = _unary("special_bessel_j0", _bessel_j(0), None, reject="c",
                    kernel="bessel_j0_cpu")
-bessel_j1 = _unary("special_bessel_j1", _bessel_j(1), None, reject="bc",
+bessel_j1 = _unary("special_bessel_j1", _bessel_j(1), None, reject="c",
                    kernel="bessel_j1_cpu")
 public("i0", inplace=True)(i0)
 
@@ -273,11 +275,24 @@ _mvlgamma = op("mvlgamma", "MvlgammaBackward0", dtypes="float")(
     in_double(lambda x, p: jsp.multigammaln(x, p)))
 
 
-@public(inplace=True)
+@public()
 @outable
 def mvlgamma(input, p: int, *, out=None):
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
-    if input.dtype.kind in "bc":
-        raise not_impl("mvlgamma", input.dtype)
+    if input.dtype.kind == "b":
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
+    if input.dtype.kind == "c":
+        raise not_impl("arange_cpu", input.dtype)  # (torch fails in building its sum's terms)
     return run(_mvlgamma, (input,), (("p", int(p)),))
+
+
+_mvlgamma_ = _make_inplace(mvlgamma, "mvlgamma_")
+
+
+@method_only("mvlgamma_")
+def mvlgamma_(self, p: int):
+    if self.dtype.kind in "iu":  # (torch names the two types this way round)
+        raise RuntimeError(f"mvlgamma: result type {_SHORT[self.dtype.name]} can't be cast to "
+                           f"the desired output type {_SHORT[D.get_default_dtype().name]}")
+    return _mvlgamma_(self, p)
