@@ -379,3 +379,29 @@ def test_get_printoptions_matches_torch_for_profiles():
     for profile in ["full", "short", "default"]:
         _set_both(profile=profile)
         assert tl.get_printoptions() == torch_str.get_printoptions()
+
+
+@pytest.mark.parametrize("spec", ["", ".2f", ">8", "e", ".3g"])
+def test_format_spec(spec):
+    """f"{t:spec}": a plain 0-d tensor formats as its number; anything else as object does
+    (an empty spec prints the tensor, any other spec is torch's TypeError)."""
+    import torchlike
+    from _helper import assert_same, assert_same_error
+
+    def cases(L):
+        yield L.tensor(17.0)
+        yield L.tensor(1.5, requires_grad=True) * 2
+        yield L.tensor(3)
+        yield L.tensor(True)
+        yield L.tensor(2.5, dtype=L.float64)
+        yield L.tensor([1.0, 2.0])
+        yield L.nn.Parameter(L.tensor(2.0))
+    for want, got in zip(cases(torch), cases(torchlike)):
+        try:
+            expected = format(want, spec)
+        except Exception as e:
+            with pytest.raises(type(e)) as caught:
+                format(got, spec)
+            assert_same_error(e, caught.value)
+            continue
+        assert_same(expected, format(got, spec))

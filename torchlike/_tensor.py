@@ -346,9 +346,11 @@ class Tensor:
         return self.flip(0)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec and self._data.__class__ is not _Meta:
+        # torch: a plain 0-d tensor formats as its number (f"{loss}" prints 17.0), anything
+        # else (a Parameter, a subclass, more dimensions) as object.__format__ does
+        if self._data.ndim == 0 and type(self) is Tensor and self._data.__class__ is not _Meta:
             return self.item().__format__(spec)
-        return object.__format__(self, spec) if spec else repr(self)
+        return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None) -> str:
         fn = self._grad_fn
