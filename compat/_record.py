@@ -2,9 +2,9 @@
 
 With TORCHLIKE_RECORD_COVERAGE set, `install()` wraps every public form (the op table's
 functions, methods and operators; the classes and functions of torch.nn, nn.functional,
-nn.init, nn.utils, optim, optim.lr_scheduler, utils.data and autograd) so that what a form
-returns is *tagged* with it: tensors by identity (weakly), other values by identity for the
-length of one test. Raised exceptions carry the forms they passed through. The comparison
+nn.init, nn.utils, optim, optim.lr_scheduler, optim.swa_utils, utils.data and autograd) so
+that what a form returns is *tagged* with it: tensors by identity (weakly), other values by
+identity for the length of one test. Raised exceptions carry the forms they passed through. The comparison
 helpers (`_helper.assert_same`, `assert_same_tensor`, `assert_same_error`) call `mark()` on
 every torchlike value they compare with torch's and find equal; a form counts as verified
 when a passing test marked one of its results. Calling a form without comparing what it gave
@@ -214,6 +214,7 @@ def namespaces():
     import torch.nn.init
     import torch.nn.utils
     import torch.optim.lr_scheduler
+    import torch.optim.swa_utils
     import torch.utils.data
 
     import torchlike
@@ -221,6 +222,7 @@ def namespaces():
     import torchlike.nn.init
     import torchlike.nn.utils
     import torchlike.optim.lr_scheduler
+    import torchlike.optim.swa_utils
     import torchlike.utils.data
     tl = torchlike
     return [("torch.nn", torch.nn, tl.nn),
@@ -229,6 +231,7 @@ def namespaces():
             ("torch.nn.utils", torch.nn.utils, tl.nn.utils),
             ("torch.optim", torch.optim, tl.optim),
             ("torch.optim.lr_scheduler", torch.optim.lr_scheduler, tl.optim.lr_scheduler),
+            ("torch.optim.swa_utils", torch.optim.swa_utils, tl.optim.swa_utils),
             ("torch.utils.data", torch.utils.data, tl.utils.data),
             ("torch.autograd", torch.autograd, tl.autograd)]
 
@@ -353,6 +356,44 @@ def _install_optim(title, members) -> None:
             _wrap_method(title, schedulers, cls, "get_last_lr")
 
 
+def _install_swa(title, members) -> None:
+    """AveragedModel counts through the averages `update_parameters` writes (and so does the
+    `get_*_avg_fn` factory that made its averaging function), update_bn through the running
+    statistics it writes; SWALR counts as a scheduler (`_install_optim`)."""
+    from torchlike.optim import swa_utils
+
+    def factory(name, make):
+        @functools.wraps(make)
+        def wrapper(*args, **kwargs):
+            fn = make(*args, **kwargs)
+            fn._recorded_form = (title, name)
+            return fn
+        return wrapper
+    for name in [n for n in members if n.startswith("get_")]:
+        setattr(swa_utils, name, factory(name, members[name]))
+
+    def averages(self, form):
+        made = {getattr(f, "_recorded_form", None) for f in (self.avg_fn, self.multi_avg_fn)}
+        for t in [*self.parameters(), *self.buffers()]:
+            tag(t, ({form} | made) - {None})
+    cls = swa_utils.AveragedModel
+    _wrap_method(title, {cls: "AveragedModel"}, cls, "update_parameters", averages)
+    update_bn = members["update_bn"]
+
+    @functools.wraps(update_bn)
+    def recording_update_bn(loader, model, *args, **kwargs):
+        form = (title, "update_bn")
+        try:
+            out = update_bn(loader, model, *args, **kwargs)
+        except Exception as e:
+            _note_error(e, form)
+            raise
+        for t in model.buffers():
+            tag(t, {form})
+        return out
+    swa_utils.update_bn = recording_update_bn
+
+
 def _install_data(title, members) -> None:
     """Items of a dataset, indices of a sampler, batches of a DataLoader count for its class."""
     exported = _classes(members, object)
@@ -391,6 +432,8 @@ def install() -> None:
             _install_modules(title, members)
         elif title.startswith("torch.optim"):
             _install_optim(title, members)
+            if title == "torch.optim.swa_utils":
+                _install_swa(title, members)
         elif title == "torch.utils.data":
             _install_data(title, members)
     _rebind_defaults(wrapped_fns)

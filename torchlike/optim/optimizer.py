@@ -99,9 +99,8 @@ class Optimizer:
         self.__dict__.update(state)
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
-        for group in self.param_groups:
-            for k, v in self.defaults.items():
-                group.setdefault(k, v)
+        # as torch's: a group's missing options are the subclass's __setstate__ to fill
+        self.defaults.setdefault("differentiable", False)
 
     def __repr__(self) -> str:
         s = type(self).__name__ + " ("
@@ -238,6 +237,8 @@ class Optimizer:
                 return value.to(device=param.device)
             if isinstance(value, dict):
                 return {k: cast(param, v, k) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):  # LBFGS's histories: new lists, as torch's
+                return type(value)(cast(param, v) for v in value)
             return value
         state: defaultdict = defaultdict(dict)
         for k, v in state_dict["state"].items():

@@ -59,6 +59,16 @@ class RMSprop(Optimizer):
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("momentum", 0)
+            group.setdefault("centered", False)
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+
     def _update_group(self, group) -> None:
         params = self._with_grads(group)
         if not params:
@@ -136,15 +146,29 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = new_step()
-                state["sum"] = _wrap(jnp.full_like(p._data, group["initial_accumulator_value"]))
+                self._init_state(p)
+
+    def _init_state(self, p) -> dict:
+        # the constructor's initial_accumulator_value, never a group's (as torch)
+        state = self.state[p]
+        state["step"] = new_step()
+        state["sum"] = _wrap(jnp.full_like(p._data, self.defaults["initial_accumulator_value"]))
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
 
     def _update_group(self, group) -> None:
         params = self._with_grads(group)
         if not params:
             return
-        states = [self.state[p] for p in params]
+        # a group added later starts its state at its first step
+        states = [self.state[p] or self._init_state(p) for p in params]
         new = _adagrad([p._data for p in params], [p._grad._data for p in params],
                        [s["sum"]._data for s in states], [s["step"]._data for s in states],
                        hyper(group["lr"], group["lr_decay"], group["weight_decay"],
