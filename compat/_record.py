@@ -4,10 +4,10 @@ With TORCHLIKE_RECORD_COVERAGE set, `install()` wraps every public form (the op 
 functions, methods and operators; the classes and functions of torch.nn, nn.functional,
 nn.init, nn.utils, optim, optim.lr_scheduler, optim.swa_utils, utils.data and autograd) so
 that what a form returns is *tagged* with it: tensors by identity (weakly), other values by
-identity for the length of one test. Raised exceptions carry the forms they passed through. The comparison
-helpers (`_helper.assert_same`, `assert_same_tensor`, `assert_same_error`) call `mark()` on
-every torchlike value they compare with torch's and find equal; a form counts as verified
-when a passing test marked one of its results. Calling a form without comparing what it gave
+identity for the length of one test. Raised exceptions carry the forms they passed through.
+The comparison helpers (`_helper.assert_same`, `assert_same_tensor`, `assert_same_error`)
+call `mark()` on every torchlike value they compare with torch's and find equal; a form
+counts as verified when a passing test marked one of its results. Calling a form without comparing what it gave
 counts for nothing.
 
 How results are tagged:
