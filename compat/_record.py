@@ -7,8 +7,8 @@ that what a form returns is *tagged* with it: tensors by identity (weakly), othe
 identity for the length of one test. Raised exceptions carry the forms they passed through.
 The comparison helpers (`_helper.assert_same`, `assert_same_tensor`, `assert_same_error`)
 call `mark()` on every torchlike value they compare with torch's and find equal; a form
-counts as verified when a passing test marked one of its results. Calling a form without comparing what it gave
-counts for nothing.
+counts as verified when a passing test marked one of its results. Calling a form without
+comparing what it gave counts for nothing.
 
 How results are tagged:
 - a function or method result gets the form; an in-place method (name ending in `_`) adds
