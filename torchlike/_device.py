@@ -7,6 +7,8 @@ import threading
 import jax
 import numpy as np
 
+from ._compile import jit
+
 
 class device:
     """torch.device('cpu'), device('cuda', 0), device('cuda:0')."""
@@ -127,7 +129,7 @@ def _make_upload(native: bool = True):
     """numpy -> a jax array on the CPU device: jax's C++ batched transfer (~2.5 us) when this
     jax has it, else a jitted identity (~4 us); jnp.asarray and device_put take ~11-19 us.
     Callers pass arrays they own (fresh copies): the result may share their memory."""
-    ident = jax.jit(lambda a: a)
+    ident = jit(lambda a: a)
     if not native:
         return ident
     try:

@@ -20,9 +20,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._compile import jit
 from ._device import upload
 
-_gather = jax.jit(lambda base, idx: base.reshape(-1)[idx])
+_gather = jit(lambda base, idx: base.reshape(-1)[idx])
 
 
 def _scatter_body(base, idx, vals):
@@ -30,10 +31,10 @@ def _scatter_body(base, idx, vals):
         vals.reshape(-1).astype(base.dtype)).reshape(base.shape)
 
 
-_scatter = jax.jit(_scatter_body)
+_scatter = jit(_scatter_body)
 # When nothing but the base holds its array, the write donates it: XLA updates the buffer in
 # place instead of copying the whole base for a small slice.
-_scatter_donated = jax.jit(_scatter_body, donate_argnums=0)
+_scatter_donated = jit(_scatter_body, donate_argnums=0)
 
 
 def owned(t) -> bool:

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _tensor as T  # a module reference: _tensor imports autograd in turn
+from .._compile import jit
 from . import fused, grad_mode
 from .graph import AccumulateGrad
 
@@ -47,7 +48,7 @@ def topo_order(roots) -> list:
 
 _SEQ = operator.attrgetter("seq")
 _ONES: dict = {}
-_add_jit = jax.jit(lambda a, b: a + b)
+_add_jit = jit(lambda a, b: a + b)
 
 
 def _ones(shape, dtype):

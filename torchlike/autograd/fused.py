@@ -14,11 +14,11 @@ import sys
 import traceback
 from collections import OrderedDict
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .. import _device
+from .._compile import jit
 from .graph import AccumulateGrad
 
 _cache: OrderedDict = OrderedDict()
@@ -143,7 +143,7 @@ def _program(spec, root_pos, nleaves, nnodes):
             for g, (j, nr) in zip(grads, targets):
                 _acc(cts, j, nr, g)
         return out
-    return jax.jit(program)
+    return jit(program)
 
 
 def _acc(cts, i, nr, g):

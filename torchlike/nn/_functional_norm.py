@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-import jax
 import numpy as np
 
+from .._compile import jit
 from .._tensor import Size
 from ..ops import nn as K
 from ..ops._registry import run
@@ -44,7 +44,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     return run(K.group_norm_op, (input, weight, bias, eps), (("groups", int(num_groups)),))
 
 
-@jax.jit
+@jit
 def _update_stats(rm, rv, mean, var, momentum):
     m = momentum.astype(rm.dtype)
     return m * mean.astype(rm.dtype) + (1 - m) * rm, m * var.astype(rv.dtype) + (1 - m) * rv

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _storage
+from .._compile import jit
 from .._meta import Meta, device_error, evaluate
 from .._meta import kernel_twin as _meta_twin
 from .._tensor import Tensor, _check_inplace, _differentiable_view, _wrap
@@ -149,7 +150,7 @@ class Kernel:
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
         # keep_unused: a kernel must refuse a meta operand (a ShapeDtypeStruct) even when it
         # reads only its shape (zeros_like), or it would compute a real result for it
-        self.jit = jax.jit(fn, keep_unused=True)
+        self.jit = jit(fn, keep_unused=True)
         e = op.edges
         if callable(e):
             e = e(pattern)
@@ -190,7 +191,7 @@ class Kernel:
     def donating(self):
         """The kernel jitted to reuse operand 0's buffer for its result (in-place writes)."""
         if self._donating is None:
-            self._donating = jax.jit(self.fn, donate_argnums=0, keep_unused=True)
+            self._donating = jit(self.fn, donate_argnums=0, keep_unused=True)
         return self._donating
 
     def edge_index(self, diff):
@@ -221,7 +222,7 @@ class Kernel:
     def vjp_jit(self, diff):
         j = self._vjps.get(diff)
         if j is None:
-            j = self._vjps[diff] = jax.jit(self.vjp_fn(diff))
+            j = self._vjps[diff] = jit(self.vjp_fn(diff))
         return j
 
 

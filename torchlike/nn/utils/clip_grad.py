@@ -7,9 +7,9 @@ import math
 import types
 import warnings
 
-import jax
 import jax.numpy as jnp
 
+from ..._compile import jit
 from ..._tensor import Tensor, _wrap
 
 
@@ -32,18 +32,18 @@ def _norm(x, p):
     return jnp.sum(a ** p) ** (1.0 / p)
 
 
-@functools.partial(jax.jit, static_argnames=("norm_type",))
+@functools.partial(jit, static_argnames=("norm_type",))
 def _total_norm(grads, norm_type):
     return _norm(jnp.stack([_norm(g, norm_type) for g in grads]), norm_type)
 
 
-@jax.jit
+@jit
 def _scale(grads, max_norm, total):
     coef = jnp.minimum(max_norm / (total + 1e-6), 1.0).astype(total.dtype)
     return [g * coef.astype(g.dtype) for g in grads]
 
 
-@jax.jit
+@jit
 def _clamp(grads, clip_value):
     return [jnp.clip(g, -clip_value.astype(g.dtype), clip_value.astype(g.dtype)) for g in grads]
 
