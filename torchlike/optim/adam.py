@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import functools
 
-import jax
 import jax.numpy as jnp
 
-from .optimizer import TRACES, Optimizer, hyper, lerp, new_step, zeros_like
+from .._compile import jit
+from .optimizer import TRACES, Optimizer, check_adam, hyper, lerp, new_step, zeros_like
 
 
-@functools.partial(jax.jit, static_argnames=("amsgrad", "maximize", "decoupled", "decay"))
+@functools.partial(jit, static_argnames=("amsgrad", "maximize", "decoupled", "decay"))
 def _adam(params, grads, exp_avgs, exp_avg_sqs, max_sqs, steps, hp, *, amsgrad, maximize,
           decoupled, decay):
     TRACES["adam"] += 1  # runs only while tracing
@@ -44,67 +44,38 @@ def _adam(params, grads, exp_avgs, exp_avg_sqs, max_sqs, steps, hp, *, amsgrad, 
 
 
 class Adam(Optimizer):
+    _setstate_defaults = (("amsgrad", False), ("maximize", False), ("foreach", None),
+                          ("capturable", False), ("differentiable", False),
+                          ("decoupled_weight_decay", False), ("fused", None))
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-
-    def _update_group(self, group) -> None:
-        params = self._with_grads(group)
-        if not params:
-            return
+    def _update_group(self, group, params) -> None:
         amsgrad = bool(group["amsgrad"])
-        states = []
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step()
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = zeros_like(p)
-            states.append(state)
+
+        def init(p):
+            state = {"step": new_step(), "exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
+            if amsgrad:
+                state["max_exp_avg_sq"] = zeros_like(p)
+            return state
+        states = self._states(params, init)
         beta1, beta2 = group["betas"]
+        keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq" if amsgrad else None, "step")
         new = _adam(
-            [p._data for p in params], [p._grad._data for p in params],
-            [s["exp_avg"]._data for s in states], [s["exp_avg_sq"]._data for s in states],
-            [s["max_exp_avg_sq"]._data for s in states] if amsgrad else [],
-            [s["step"]._data for s in states],
+            *self._gather(params, states, keys),
             hyper(group["lr"], beta1, beta2, group["eps"], group["weight_decay"]),
             amsgrad=amsgrad, maximize=bool(group["maximize"]),
             decoupled=bool(group["decoupled_weight_decay"]),
             decay=group["weight_decay"] != 0)
-        keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
-        for i, (p, state) in enumerate(zip(params, states)):
-            p._set_data(new[0][i])
-            for key, values in zip(keys, new[1:]):
-                if key != "max_exp_avg_sq" or amsgrad:
-                    state[key]._set_data(values[i])
+        self._write_back(params, states, new, keys)
 
 
 class AdamW(Adam):

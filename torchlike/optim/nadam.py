@@ -3,14 +3,23 @@ from __future__ import annotations
 
 import functools
 
-import jax
 import jax.numpy as jnp
 
-from .._tensor import Tensor, _wrap
-from .optimizer import TRACES, Optimizer, hyper, lerp, new_step, zeros_like
+from .._compile import jit
+from .._tensor import _wrap
+from .optimizer import (
+    TRACES,
+    Optimizer,
+    check_adam,
+    check_nonnegative,
+    hyper,
+    lerp,
+    new_step,
+    zeros_like,
+)
 
 
-@functools.partial(jax.jit, static_argnames=("maximize", "decoupled", "decay"))
+@functools.partial(jit, static_argnames=("maximize", "decoupled", "decay"))
 def _nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, steps, hp, *, maximize,
            decoupled, decay):
     TRACES["nadam"] += 1  # runs only while tracing
@@ -45,63 +54,33 @@ def _nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, steps, hp, *, maxi
 
 
 class NAdam(Optimizer):
+    _setstate_defaults = (("maximize", False), ("foreach", None), ("capturable", False),
+                          ("differentiable", False), ("decoupled_weight_decay", False))
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        check_adam(lr, betas, eps, weight_decay)
+        check_nonnegative(momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-
-    def _update_group(self, group) -> None:
-        params = self._with_grads(group)
-        if not params:
-            return
-        states = []
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step()
-                state["mu_product"] = _wrap(jnp.ones((), state["step"]._data.dtype))
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-            states.append(state)
+    def _update_group(self, group, params) -> None:
+        def init(p):
+            step = new_step()
+            return {"step": step, "mu_product": _wrap(jnp.ones((), step._data.dtype)),
+                    "exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
+        states = self._states(params, init)
         beta1, beta2 = group["betas"]
+        keys = ("exp_avg", "exp_avg_sq", "mu_product", "step")
         new = _nadam(
-            [p._data for p in params], [p._grad._data for p in params],
-            [s["exp_avg"]._data for s in states], [s["exp_avg_sq"]._data for s in states],
-            [s["mu_product"]._data for s in states], [s["step"]._data for s in states],
+            *self._gather(params, states, keys),
             hyper(group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
                   group["momentum_decay"]),
             maximize=bool(group["maximize"]),
             decoupled=bool(group["decoupled_weight_decay"]),
             decay=group["weight_decay"] != 0)
-        keys = ("exp_avg", "exp_avg_sq", "mu_product", "step")
-        for i, (p, state) in enumerate(zip(params, states)):
-            p._set_data(new[0][i])
-            for key, values in zip(keys, new[1:]):
-                state[key]._set_data(values[i])
+        self._write_back(params, states, new, keys)

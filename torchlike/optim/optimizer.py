@@ -1,7 +1,7 @@
 """Optimizer base: param_groups, per-parameter state, state_dict in torch's format, zero_grad,
-step hooks. A subclass writes `_update_group(group)`: gather its parameters' arrays, call ONE
-jitted update over all of them (hyperparameters as run-time arguments), write back with
-`_set_data`."""
+step hooks. A subclass writes `_update_group(group, params)` for a group's parameters that have
+gradients: gather their arrays and states (`_states`), call ONE jitted update over all of them
+(hyperparameters as run-time arguments), write the results back with `_write_back`."""
 from __future__ import annotations
 
 import functools
@@ -45,6 +45,36 @@ def zeros_like(p: Tensor) -> Tensor:
     return _wrap(jnp.zeros_like(p._data))
 
 
+# the options most optimizers' __setstate__ fills, in their torch order
+SETSTATE_FLAGS = (("foreach", None), ("maximize", False), ("differentiable", False),
+                  ("capturable", False))
+
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_nonnegative(**values) -> None:
+    """torch's constructor checks `0.0 <= value`, in the order given, with its messages; a
+    Tensor lr must first have one element."""
+    for name, value in values.items():
+        if name == "lr" and isinstance(value, Tensor) and value.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
+def check_betas(betas) -> None:
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+
+
+def check_adam(lr, betas, eps, weight_decay) -> None:
+    """The Adam family's checks, in torch's order: lr, eps, betas, weight_decay."""
+    check_nonnegative(lr=lr, eps=eps)
+    check_betas(betas)
+    check_nonnegative(weight_decay=weight_decay)
+
+
 def lerp(a, b, w):
     """torch's lerp kernel: a + w (b - a) for w < 0.5, else b - (b - a)(1 - w)."""
     return jnp.where(w < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
@@ -74,6 +104,10 @@ def _hooked(step):
 class Optimizer:
     """Base class of all optimizers."""
 
+    # the (option, default) pairs __setstate__ fills into a group that lacks them (an old
+    # checkpoint's), in the subclass's torch order: the order of a group's keys is compared
+    _setstate_defaults: tuple = ()
+
     def __init__(self, params, defaults: dict) -> None:
         self.defaults = defaults
         self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
@@ -99,8 +133,10 @@ class Optimizer:
         self.__dict__.update(state)
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
-        # as torch's: a group's missing options are the subclass's __setstate__ to fill
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self._setstate_defaults:
+                group.setdefault(key, value)
 
     def __repr__(self) -> str:
         s = type(self).__name__ + " ("
@@ -178,14 +214,46 @@ class Optimizer:
                 loss = closure()
         with grad_mode.no_grad():
             for group in self.param_groups:
-                self._update_group(group)
+                params = [p for p in group["params"] if p._grad is not None]
+                if params:
+                    self._update_group(group, params)
         return loss
 
-    def _update_group(self, group: dict) -> None:
+    def _update_group(self, group: dict, params: list) -> None:
         raise NotImplementedError
 
-    def _with_grads(self, group: dict) -> list:
-        return [p for p in group["params"] if p._grad is not None]
+    def _states(self, params: list, init) -> list:
+        """Each parameter's state; at its first step, the dict `init(p)` fills it."""
+        states = []
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state.update(init(p))
+            states.append(state)
+        return states
+
+    @staticmethod
+    def _gather(params: list, states: list, keys: tuple) -> tuple:
+        """A jitted update's array arguments: the parameters, their gradients, then one list per
+        state key of `keys` (an empty list for a None key: a buffer this configuration skips)."""
+        return ([p._data for p in params], [p._grad._data for p in params],
+                *([] if key is None else [s[key]._data for s in states] for key in keys))
+
+    @staticmethod
+    def _write_back(params: list, states: list, new, keys: tuple) -> None:
+        """A jitted update's results into the tensors: `new[0]` the parameters, then one list
+        per state key of `keys`. A None is a buffer this configuration doesn't keep; a key the
+        state lacks is made (SGD's momentum buffer, at its first step)."""
+        for p, value in zip(params, new[0]):
+            p._set_data(value)
+        for key, values in zip(keys, new[1:]):
+            for state, value in zip(states, values):
+                if value is None:
+                    continue
+                if state.get(key) is None:
+                    state[key] = _wrap(value)
+                else:
+                    state[key]._set_data(value)
 
     def register_step_pre_hook(self, hook):
         handle = RemovableHandle(self._optimizer_step_pre_hooks)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import functools
 
-import jax
 import jax.numpy as jnp
 
+from .._compile import jit
 from .._tensor import _wrap
-from .optimizer import TRACES, Optimizer, hyper, lerp, new_step, zeros_like
+from .optimizer import TRACES, Optimizer, check_nonnegative, hyper, lerp, new_step, zeros_like
 
 
-@functools.partial(jax.jit, static_argnames=("centered", "momentum_on", "maximize", "decay"))
+@functools.partial(jit, static_argnames=("centered", "momentum_on", "maximize", "decay"))
 def _rmsprop(params, grads, square_avgs, grad_avgs, bufs, steps, hp, *, centered,
              momentum_on, maximize, decay):
     TRACES["rmsprop"] += 1  # runs only while tracing
@@ -41,71 +41,42 @@ def _rmsprop(params, grads, square_avgs, grad_avgs, bufs, steps, hp, *, centered
 
 
 class RMSprop(Optimizer):
+    _setstate_defaults = (("momentum", 0), ("centered", False), ("foreach", None),
+                          ("maximize", False), ("differentiable", False), ("capturable", False))
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                          alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-
-    def _update_group(self, group) -> None:
-        params = self._with_grads(group)
-        if not params:
-            return
+    def _update_group(self, group, params) -> None:
         centered, momentum_on = bool(group["centered"]), group["momentum"] > 0
-        states = []
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step()
-                state["square_avg"] = zeros_like(p)
-                if momentum_on:
-                    state["momentum_buffer"] = zeros_like(p)
-                if centered:
-                    state["grad_avg"] = zeros_like(p)
-            states.append(state)
+
+        def init(p):
+            state = {"step": new_step(), "square_avg": zeros_like(p)}
+            if momentum_on:
+                state["momentum_buffer"] = zeros_like(p)
+            if centered:
+                state["grad_avg"] = zeros_like(p)
+            return state
+        states = self._states(params, init)
+        keys = ("square_avg", "grad_avg" if centered else None,
+                "momentum_buffer" if momentum_on else None, "step")
         new = _rmsprop(
-            [p._data for p in params], [p._grad._data for p in params],
-            [s["square_avg"]._data for s in states],
-            [s["grad_avg"]._data for s in states] if centered else [],
-            [s["momentum_buffer"]._data for s in states] if momentum_on else [],
-            [s["step"]._data for s in states],
+            *self._gather(params, states, keys),
             hyper(group["lr"], group["alpha"], group["eps"], group["weight_decay"],
                   group["momentum"]),
             centered=centered, momentum_on=momentum_on, maximize=bool(group["maximize"]),
             decay=group["weight_decay"] != 0)
-        for i, (p, state) in enumerate(zip(params, states)):
-            p._set_data(new[0][i])
-            state["square_avg"]._set_data(new[1][i])
-            if centered:
-                state["grad_avg"]._set_data(new[2][i])
-            if momentum_on:
-                state["momentum_buffer"]._set_data(new[3][i])
-            state["step"]._set_data(new[4][i])
+        self._write_back(params, states, new, keys)
 
 
-@functools.partial(jax.jit, static_argnames=("maximize", "decay"))
+@functools.partial(jit, static_argnames=("maximize", "decay"))
 def _adagrad(params, grads, sums, steps, hp, *, maximize, decay):
     TRACES["adagrad"] += 1  # runs only while tracing
     lr, lr_decay, wd, eps = hp[0], hp[1], hp[2], hp[3]
@@ -126,55 +97,32 @@ def _adagrad(params, grads, sums, steps, hp, *, maximize, decay):
 
 
 class Adagrad(Optimizer):
+    _setstate_defaults = (("foreach", None), ("maximize", False), ("differentiable", False),
+                          ("fused", None))
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
                  differentiable=False, fused=None) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError("Invalid initial_accumulator_value value: "
-                             f"{initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                          initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         for group in self.param_groups:
-            for p in group["params"]:
-                self._init_state(p)
+            self._states(group["params"], self._new_state)
 
-    def _init_state(self, p) -> dict:
+    def _new_state(self, p) -> dict:
         # the constructor's initial_accumulator_value, never a group's (as torch)
-        state = self.state[p]
-        state["step"] = new_step()
-        state["sum"] = _wrap(jnp.full_like(p._data, self.defaults["initial_accumulator_value"]))
-        return state
+        return {"step": new_step(),
+                "sum": _wrap(jnp.full_like(p._data, self.defaults["initial_accumulator_value"]))}
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-
-    def _update_group(self, group) -> None:
-        params = self._with_grads(group)
-        if not params:
-            return
+    def _update_group(self, group, params) -> None:
         # a group added later starts its state at its first step
-        states = [self.state[p] or self._init_state(p) for p in params]
-        new = _adagrad([p._data for p in params], [p._grad._data for p in params],
-                       [s["sum"]._data for s in states], [s["step"]._data for s in states],
+        states = self._states(params, self._new_state)
+        keys = ("sum", "step")
+        new = _adagrad(*self._gather(params, states, keys),
                        hyper(group["lr"], group["lr_decay"], group["weight_decay"],
                              group["eps"]),
                        maximize=bool(group["maximize"]), decay=group["weight_decay"] != 0)
-        for i, (p, state) in enumerate(zip(params, states)):
-            p._set_data(new[0][i])
-            state["sum"]._set_data(new[1][i])
-            state["step"]._set_data(new[2][i])
+        self._write_back(params, states, new, keys)

@@ -3,14 +3,22 @@ from __future__ import annotations
 
 import functools
 
-import jax
 import jax.numpy as jnp
 
-from .._tensor import Tensor, _wrap
-from .optimizer import TRACES, Optimizer, hyper, new_step, zeros_like
+from .._compile import jit
+from .._tensor import _wrap
+from .optimizer import (
+    SETSTATE_FLAGS,
+    TRACES,
+    Optimizer,
+    check_nonnegative,
+    hyper,
+    new_step,
+    zeros_like,
+)
 
 
-@functools.partial(jax.jit, static_argnames=("maximize",))
+@functools.partial(jit, static_argnames=("maximize",))
 def _rprop(params, grads, prevs, step_sizes, steps, hp, *, maximize):
     TRACES["rprop"] += 1  # runs only while tracing
     etaminus, etaplus, size_min, size_max = hp[0], hp[1], hp[2], hp[3]
@@ -33,13 +41,12 @@ def _rprop(params, grads, prevs, step_sizes, steps, hp, *, maximize):
 
 
 class Rprop(Optimizer):
+    _setstate_defaults = SETSTATE_FLAGS
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False,
                  differentiable=False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_nonnegative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
@@ -47,34 +54,14 @@ class Rprop(Optimizer):
                         capturable=capturable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-
-    def _update_group(self, group) -> None:
-        params = self._with_grads(group)
-        if not params:
-            return
-        states = []
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step()
-                state["prev"] = zeros_like(p)
-                state["step_size"] = _wrap(jnp.full_like(p._grad._data, float(group["lr"])))
-            states.append(state)
+    def _update_group(self, group, params) -> None:
+        states = self._states(params, lambda p: {
+            "step": new_step(), "prev": zeros_like(p),
+            "step_size": _wrap(jnp.full_like(p._grad._data, float(group["lr"])))})
         etaminus, etaplus = group["etas"]
         size_min, size_max = group["step_sizes"]
+        keys = ("prev", "step_size", "step")
         new = _rprop(
-            [p._data for p in params], [p._grad._data for p in params],
-            [s["prev"]._data for s in states], [s["step_size"]._data for s in states],
-            [s["step"]._data for s in states],
+            *self._gather(params, states, keys),
             hyper(etaminus, etaplus, size_min, size_max), maximize=bool(group["maximize"]))
-        for i, (p, state) in enumerate(zip(params, states)):
-            p._set_data(new[0][i])
-            for key, values in zip(("prev", "step_size", "step"), new[1:]):
-                state[key]._set_data(values[i])
+        self._write_back(params, states, new, keys)

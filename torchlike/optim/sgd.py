@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import functools
 
-import jax
-
+from .._compile import jit
 from .optimizer import TRACES, Optimizer, hyper
 
 
-@functools.partial(jax.jit, static_argnames=("momentum_on", "nesterov", "maximize", "decay"))
+@functools.partial(jit, static_argnames=("momentum_on", "nesterov", "maximize", "decay"))
 def _sgd(params, grads, bufs, hp, *, momentum_on, nesterov, maximize, decay):
     TRACES["sgd"] += 1  # runs only while tracing
     lr, momentum, dampening, wd = hp[0], hp[1], hp[2], hp[3]
@@ -29,6 +28,9 @@ def _sgd(params, grads, bufs, hp, *, momentum_on, nesterov, maximize, decay):
 
 
 class SGD(Optimizer):
+    _setstate_defaults = (("nesterov", False), ("maximize", False), ("foreach", None),
+                          ("differentiable", False), ("fused", False))
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None) -> None:
@@ -45,36 +47,15 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
-
-    def _update_group(self, group) -> None:
-        params = self._with_grads(group)
-        if not params:
-            return
+    def _update_group(self, group, params) -> None:
         momentum_on = group["momentum"] != 0
-        bufs = []
-        if momentum_on:
-            for p in params:
-                b = self.state[p].get("momentum_buffer")
-                bufs.append(None if b is None else b._data)
-        new_params, new_bufs = _sgd(
-            [p._data for p in params], [p._grad._data for p in params], bufs,
+        # torch keeps no state while momentum is off
+        states = [self.state[p] for p in params] if momentum_on else []
+        bufs = [s.get("momentum_buffer") for s in states]
+        new = _sgd(
+            [p._data for p in params], [p._grad._data for p in params],
+            [None if b is None else b._data for b in bufs],
             hyper(group["lr"], group["momentum"], group["dampening"], group["weight_decay"]),
             momentum_on=momentum_on, nesterov=bool(group["nesterov"]),
             maximize=bool(group["maximize"]), decay=group["weight_decay"] != 0)
-        for p, new in zip(params, new_params):
-            p._set_data(new)
-        for p, b in zip(params, new_bufs):
-            state = self.state[p]
-            if state.get("momentum_buffer") is None:
-                from .._tensor import _wrap
-                state["momentum_buffer"] = _wrap(b)
-            else:
-                state["momentum_buffer"]._set_data(b)
+        self._write_back(params, states, new, ("momentum_buffer",))
