@@ -179,8 +179,10 @@ def test_inplace_on_views_of_a_nonleaf_rebases_history():
     same(run)
 
 
+# (a unary op with a derivative: sqrt, correctly rounded in both libraries; exp differs from
+# torch in the last bit for 1 in 10 values, which repr shows at a rounding boundary)
 @pytest.mark.parametrize("method", ["add_(1)", "mul_(L.tensor([1.0, 2.0, 3.0]))", "zero_()",
-                                    "clamp_(0, 2)", "copy_(L.ones(3) * 5)", "exp_()"])
+                                    "clamp_(0, 2)", "copy_(L.ones(3) * 5)", "sqrt_()"])
 def test_inplace_method_on_view_of_nonleaf(method):
     def run(L):
         x = L.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
