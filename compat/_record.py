@@ -204,7 +204,9 @@ def public(torch_mod, tl_mod) -> dict:
 # (requires_grad of a result), which the op comparisons check; they return nothing to compare
 MODES = {"no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
          "is_inference_mode_enabled", "set_multithreading_enabled", "FunctionCtx",
-         "once_differentiable", "get_worker_info", "Node"}
+         "once_differentiable", "get_worker_info", "Node", "detect_anomaly",
+         "set_detect_anomaly", "set_checkpoint_debug_enabled", "set_checkpoint_early_stop",
+         "noop_context_fn"}
 
 
 def namespaces():
@@ -215,6 +217,7 @@ def namespaces():
     import torch.nn.utils
     import torch.optim.lr_scheduler
     import torch.optim.swa_utils
+    import torch.utils.checkpoint
     import torch.utils.data
 
     import torchlike
@@ -223,6 +226,7 @@ def namespaces():
     import torchlike.nn.utils
     import torchlike.optim.lr_scheduler
     import torchlike.optim.swa_utils
+    import torchlike.utils.checkpoint
     import torchlike.utils.data
     tl = torchlike
     return [("torch.nn", torch.nn, tl.nn),
@@ -233,6 +237,7 @@ def namespaces():
             ("torch.optim.lr_scheduler", torch.optim.lr_scheduler, tl.optim.lr_scheduler),
             ("torch.optim.swa_utils", torch.optim.swa_utils, tl.optim.swa_utils),
             ("torch.utils.data", torch.utils.data, tl.utils.data),
+            ("torch.utils.checkpoint", torch.utils.checkpoint, tl.utils.checkpoint),
             ("torch.autograd", torch.autograd, tl.autograd)]
 
 
@@ -416,7 +421,7 @@ def install() -> None:
         functions = {n: f for n, f in members.items() if not isinstance(f, type)
                      and n not in MODES}
         if title in ("torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils",
-                     "torch.utils.data", "torch.autograd"):
+                     "torch.utils.data", "torch.utils.checkpoint", "torch.autograd"):
             for name, fn in functions.items():
                 form = (title, name)
                 if title == "torch.autograd" and name == "backward":
@@ -436,6 +441,9 @@ def install() -> None:
                 _install_swa(title, members)
         elif title == "torch.utils.data":
             _install_data(title, members)
+        elif title == "torch.autograd":  # the legacy constructor returns a Tensor
+            variable = tl_mod.Variable
+            variable.__new__ = _wrap((title, "Variable"), variable.__dict__["__new__"])
     _rebind_defaults(wrapped_fns)
     torchlike.Tensor.backward = _wrap_backward(("torch.autograd", "Tensor.backward"),
                                                torchlike.Tensor.backward)

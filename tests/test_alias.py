@@ -57,9 +57,12 @@ def test_torch_imports_resolve_to_torchlike(tmp_path: Path) -> None:
         import torch.autograd
         import torch.utils.data
         from torch.utils import data
+        from torch.autograd.gradcheck import GradcheckError  # a module named as a function
         import torchlike
         import torchlike.nn.functional, torchlike.optim, torchlike.autograd, torchlike.utils.data
         checks = {
+            "gradcheck": callable(torch.autograd.gradcheck) and issubclass(GradcheckError,
+                                                                           RuntimeError),
             "torch": torch is torchlike and sys.modules["torch"] is torchlike,
             "nn": nn is nn2 is torchlike.nn is sys.modules["torch.nn"],
             "F": F is torchlike.nn.functional is sys.modules["torch.nn.functional"],

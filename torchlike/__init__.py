@@ -48,6 +48,9 @@ from .autograd import is_grad_enabled as is_grad_enabled  # noqa: E402
 from .autograd import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402
 from .autograd import no_grad as no_grad  # noqa: E402
 from .autograd import set_grad_enabled as set_grad_enabled  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled  # noqa: E402,E501
+from .autograd.anomaly_mode import is_anomaly_enabled as is_anomaly_enabled  # noqa: E402
+from .autograd.anomaly_mode import set_anomaly_enabled as set_anomaly_enabled  # noqa: E402
 from ._creation import *  # noqa: E402,F401,F403  (creation ops: listed in _creation.__all__)
 from . import ops as _ops  # noqa: E402
 from ._api import *  # noqa: E402,F401,F403  (dtype helpers: listed in _api.__all__)

@@ -81,6 +81,13 @@ def install_alias() -> None:
         if real != _TARGET and not real.startswith(_TARGET + "."):
             del sys.modules[name]
     sys.modules[_ALIAS] = torchlike
+    # torchlike's loaded submodules under their torch names: importing one through the finder
+    # would make the import system set it on its package again, over a function of the same
+    # name (`from torch.autograd.gradcheck import GradcheckError` must leave
+    # `torch.autograd.gradcheck` the function, as in torch)
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.startswith(_TARGET + "."):
+            sys.modules.setdefault(_ALIAS + name[len(_TARGET):], module)
     if not any(isinstance(f, _TorchAliasFinder) for f in sys.meta_path):
         # First in line, so the path finder never loads torchlike files a second time as torch.*.
         sys.meta_path.insert(0, _TorchAliasFinder())

@@ -4,6 +4,8 @@ from __future__ import annotations
 from .._errors import missing as _missing
 from .. import _tensor as _T  # a module reference: _tensor imports autograd in turn
 from .engine import run_backward as _run_backward
+from .anomaly_mode import detect_anomaly as detect_anomaly
+from .anomaly_mode import set_detect_anomaly as set_detect_anomaly
 from .function import Function as Function
 from .function import FunctionCtx as FunctionCtx
 from .function import once_differentiable as once_differentiable
@@ -19,6 +21,11 @@ from .grad_mode import set_grad_enabled as set_grad_enabled
 from .graph import Node as Node
 from . import graph as graph
 from . import function as function
+from . import anomaly_mode as anomaly_mode
+from .variable import Variable as Variable
+from . import variable as variable
+from .gradcheck import gradcheck as gradcheck  # the function shadows its module, as in torch
+from .gradcheck import gradgradcheck as gradgradcheck
 
 
 def _seq(x):

@@ -3,9 +3,11 @@
 Two ways to run the same walk:
 - fused (the hot path): the whole backward is one jitted program cached by graph structure
   (fused.py); used when nothing observes the walk from Python (no hooks, retain_grad,
-  custom Functions, create_graph, non-leaf `inputs`);
+  custom Functions, create_graph, non-leaf `inputs`, anomaly mode);
 - node by node: each node's vjp is its own cached jitted kernel, hooks run between nodes, and
   with create_graph each vjp is itself a recorded op, so gradients can be differentiated again.
+  In anomaly mode each node's gradients are checked for nan, and the node that raises warns
+  with the stack that created it (anomaly_mode.py).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import jax.numpy as jnp
 
 from .. import _tensor as T  # a module reference: _tensor imports autograd in turn
 from .._compile import jit
-from . import fused, grad_mode
+from . import anomaly_mode, fused, grad_mode
 from .graph import AccumulateGrad
 
 
@@ -101,13 +103,21 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(t._edge(), []).append(i)
     leaf_grads = None
-    if not create_graph and (
+    if not create_graph and not anomaly_mode.mode.enabled and (
             targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):
         leaf_grads = fused.backward(order, roots)  # None: Python must observe the walk
     if leaf_grads is not None:
         result = _deliver(leaf_grads, targets, accumulate, inputs)
     else:
-        result = _eager(order, roots, targets, accumulate, create_graph, inputs)
+        parent = anomaly_mode.current.node
+        try:
+            result = _eager(order, roots, targets, accumulate, create_graph, inputs)
+        except Exception:
+            if anomaly_mode.mode.enabled and anomaly_mode.current.node is not None:
+                anomaly_mode.report(anomaly_mode.current.node)  # the node that raised
+            raise
+        finally:
+            anomaly_mode.current.node = parent
     if not retain_graph:
         for n in order:
             n.release()
@@ -150,6 +160,8 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs):
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
+            if anomaly_mode.mode.enabled:  # what it raises, and nodes its backward records
+                anomaly_mode.current.node = node
             if node._pre_hooks:
                 for hook in node._pre_hooks:
                     new = hook(grads)
@@ -182,6 +194,8 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs):
                     new = hook(in_grads, grads)
                     if new is not None:
                         in_grads = list(new)
+            if anomaly_mode.mode.nan:  # torch checks after the hooks
+                anomaly_mode.check_nan(node, in_grads)
             for (nxt, nr), g in zip(node.next_functions, in_grads):
                 if nxt is not None:
                     if g is not None:

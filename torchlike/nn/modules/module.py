@@ -40,6 +40,8 @@ class Module(StateDictMixin):
         d["_forward_hooks_always_called"] = _HookDict()
         d["_backward_hooks"] = _HookDict()
         d["_load_state_dict_post_hooks"] = _HookDict()
+        d["_state_dict_hooks"] = _HookDict()
+        d["_load_state_dict_pre_hooks"] = _HookDict()
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -133,6 +135,39 @@ class Module(StateDictMixin):
         handle = RemovableHandle(self._load_state_dict_post_hooks)
         self._load_state_dict_post_hooks[handle.id] = hook
         return handle
+
+    # The private state_dict hooks nn.utils.spectral_norm and parametrizations.weight_norm
+    # register (torch's: a post-hook of state_dict, a pre-hook of _load_from_state_dict).
+    def _register_state_dict_hook(self, hook):
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        # kept wrapped, as torch keeps it (remove_spectral_norm's isinstance test misses it)
+        wrapped = functools.partial(hook, self) if with_module else functools.partial(hook)
+        self._load_state_dict_pre_hooks[handle.id] = wrapped
+        return handle
+
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
+        out = super().state_dict(*args, destination=destination, prefix=prefix,
+                                 keep_vars=keep_vars)
+        if self._state_dict_hooks:
+            prefix = args[1] if len(args) > 1 else prefix
+            meta = getattr(out, "_metadata", {}).get(prefix[:-1], {"version": self._version})
+            for hook in list(self._state_dict_hooks.values()):
+                res = hook(self, out, prefix, meta)
+                out = out if res is None else res
+        return out
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
 
     # ---- registration ----------------------------------------------------------------------
     def __getattr__(self, name: str):
@@ -481,7 +516,8 @@ class Module(StateDictMixin):
     def __setstate__(self, state):
         self.__dict__.update(state)
         for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
-                     "_forward_hooks_always_called", "_load_state_dict_post_hooks"):
+                     "_forward_hooks_always_called", "_load_state_dict_post_hooks",
+                     "_state_dict_hooks", "_load_state_dict_pre_hooks"):
             self.__dict__.setdefault(name, _HookDict())
 
 
