@@ -215,6 +215,7 @@ def namespaces():
     import torch.nn.functional
     import torch.nn.init
     import torch.nn.utils
+    import torch.nn.utils.rnn
     import torch.optim.lr_scheduler
     import torch.optim.swa_utils
     import torch.utils.checkpoint
@@ -224,6 +225,7 @@ def namespaces():
     import torchlike.nn.functional
     import torchlike.nn.init
     import torchlike.nn.utils
+    import torchlike.nn.utils.rnn
     import torchlike.optim.lr_scheduler
     import torchlike.optim.swa_utils
     import torchlike.utils.checkpoint
@@ -233,6 +235,7 @@ def namespaces():
             ("torch.nn.functional", torch.nn.functional, tl.nn.functional),
             ("torch.nn.init", torch.nn.init, tl.nn.init),
             ("torch.nn.utils", torch.nn.utils, tl.nn.utils),
+            ("torch.nn.utils.rnn", torch.nn.utils.rnn, tl.nn.utils.rnn),
             ("torch.optim", torch.optim, tl.optim),
             ("torch.optim.lr_scheduler", torch.optim.lr_scheduler, tl.optim.lr_scheduler),
             ("torch.optim.swa_utils", torch.optim.swa_utils, tl.optim.swa_utils),
@@ -421,7 +424,8 @@ def install() -> None:
         functions = {n: f for n, f in members.items() if not isinstance(f, type)
                      and n not in MODES}
         if title in ("torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils",
-                     "torch.utils.data", "torch.utils.checkpoint", "torch.autograd"):
+                     "torch.nn.utils.rnn", "torch.utils.data", "torch.utils.checkpoint",
+                     "torch.autograd"):
             for name, fn in functions.items():
                 form = (title, name)
                 if title == "torch.autograd" and name == "backward":
@@ -441,6 +445,10 @@ def install() -> None:
                 _install_swa(title, members)
         elif title == "torch.utils.data":
             _install_data(title, members)
+        elif title == "torch.nn.utils.rnn":  # what the constructors give
+            for name in ("PackedSequence", "PackedSequence_"):
+                cls = getattr(tl_mod, name)
+                cls.__new__ = _wrap((title, name), cls.__dict__["__new__"])
         elif title == "torch.autograd":  # the legacy constructor returns a Tensor
             variable = tl_mod.Variable
             variable.__new__ = _wrap((title, "Variable"), variable.__dict__["__new__"])

@@ -330,9 +330,8 @@ def test_errors(name, fn, inputs):
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
-def test_packed_sequence_not_implemented(kind):
-    with pytest.raises(NotImplementedError, match="PackedSequence"):
-        getattr(torchlike.nn, kind)(3, H)([[1.0, 2.0, 3.0]])
+def test_input_neither_tensor_nor_packed(kind):
+    check_raises(lambda L, x: getattr(L.nn, kind)(3, H)([[1.0, 2.0, 3.0]]), _x(1))
 
 
 def test_hidden_dtype_mismatch_raises():

@@ -1,10 +1,12 @@
 """Ops behind nn.RNN / LSTM / GRU: torch's unsafe_split / unsafe_chunk and _unsafe_view (the
 pieces ATen's RNN cells are built from), and the oneDNN LSTM layer torch runs on CPU for
-float32 / bfloat16 (MkldnnRnnLayerBackward0), here one lax.scan over the time steps."""
+float32 / bfloat16 (MkldnnRnnLayerBackward0), here one lax.scan over the time steps; and
+torch._pack_padded_sequence, the gather behind nn.utils.rnn.pack_padded_sequence."""
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from .._tensor import _wrap_dim
@@ -72,3 +74,15 @@ def _lstm_layer(x, w_ih, w_hh, b_ih, b_hh, hx, cx, reverse):
 # bias) and hidden states without grad are (None, 0) edges.
 mkldnn_lstm_layer = op("mkldnn_rnn_layer", "MkldnnRnnLayerBackward0", dtypes="same", nout=3,
                        edges=7)(_lstm_layer)
+
+
+# ---- torch._pack_padded_sequence: the steps of a padded (T, B, *) batch, each cut to its
+# batch size and joined (PackPaddedSequenceBackward0; torch saves no tensor for backward) ----
+def _pack(x, batch_sizes, batch_first):
+    t = np.repeat(np.arange(len(batch_sizes)), batch_sizes)
+    b = np.concatenate([np.arange(n) for n in batch_sizes])
+    return x[b, t] if batch_first else x[t, b]
+
+
+pack_padded = op("_pack_padded_sequence", "PackPaddedSequenceBackward0", dtypes="same",
+                 saves=False)(_pack)

@@ -1,9 +1,10 @@
 """RNN, LSTM, GRU and their cells, composed from torchlike ops as torch's CPU kernels compose
-them, so grad_fn names and next_functions are torch's: ATen's cells, layers and layer stack
-(aten/src/ATen/native/RNN.cpp) for RNN, GRU and float64 / projected LSTM, and one
+them, so grad_fn names and next_functions are torch's: ATen's cells and layers (_rnn_layers)
+and layer stack (aten/src/ATen/native/RNN.cpp) for RNN, GRU and float64 / projected LSTM, and one
 MkldnnRnnLayerBackward0 node per layer and direction for LSTM in float32 / bfloat16 (torch's
 oneDNN path). On CUDA torch would record cuDNN's nodes instead; torchlike always answers as
-torch on CPU."""
+torch on CPU. A PackedSequence runs through ATen's packed layers (PackedLayer,
+ReversedPackedLayer), except where torch hands an LSTM of equal batch sizes to oneDNN."""
 from __future__ import annotations
 
 import math
@@ -12,15 +13,15 @@ import warnings
 
 from ... import _dtype as D
 from ..._creation import zeros
-from ..._errors import NotImplementedOp
 from ..._tensor import Tensor
 from ...ops._registry import run
 from ...ops.combine import cat, stack
-from ...ops.linalg import mm
-from ...ops.rnn import mkldnn_lstm_layer, unsafe_chunk
+from ...ops.rnn import mkldnn_lstm_layer
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
+from ._rnn_layers import CELLS, full_layer, packed_layer
 from .linear import _empty
 from .module import Module
 
@@ -41,52 +42,10 @@ def _reset_uniform(module) -> None:
         init.uniform_(weight, -stdv, stdv)
 
 
-# ---- ATen's pieces: at::linear, the cells (p: w_ih, w_hh, b_ih, b_hh, w_hr) ----------------
-# ATen's cells write in place (add_, sigmoid_, mul_); the out-of-place ops here record the
-# same nodes and edges. `pre`: x is the input's part of the gates, computed for all steps.
-def _simple_cell(act):
-    def cell(x, h, p, pre=False):
-        return act(F.linear(h, p[1], p[3]) + (x if pre else F.linear(x, p[0], p[2])))
-    return cell
-
-
-def _lstm_cell(x, state, p, pre=False):
-    hx, cx = state
-    gates = F.linear(hx, p[1], p[3]) + (x if pre else F.linear(x, p[0], p[2]))
-    i, f, g, o = unsafe_chunk(gates, 4, 1)
-    cy = f.sigmoid() * cx + i.sigmoid() * g.tanh()
-    hy = o.sigmoid() * cy.tanh()
-    return (hy if p[4] is None else mm(hy, p[4].t())), cy
-
-
-def _gru_cell(x, h, p, pre=False):
-    i_r, i_z, i_n = unsafe_chunk(x if pre else F.linear(x, p[0], p[2]), 3, 1)
-    h_r, h_z, h_n = unsafe_chunk(F.linear(h, p[1], p[3]), 3, 1)
-    r = (h_r + i_r).sigmoid()
-    z = (h_z + i_z).sigmoid()
-    n = (i_n + h_n * r).tanh()
-    return (h - n) * z + n
-
-
-_CELLS = {"RNN_TANH": _simple_cell(Tensor.tanh), "RNN_RELU": _simple_cell(Tensor.relu),
-          "LSTM": _lstm_cell, "GRU": _gru_cell}
-
-
-def _full_layer(cell, x, hidden, p, reverse: bool):
-    """ATen's FullLayer (or one half of FullBidirectionalLayer) on CPU: the input's part of
-    the gates for all steps in one linear, then the cell step by step."""
-    steps = F.linear(x, p[0], p[2]).unbind(0)
-    outs = [None] * len(steps)
-    for t in range(len(steps) - 1, -1, -1) if reverse else range(len(steps)):
-        hidden = cell(steps[t], hidden, p, True)
-        outs[t] = hidden[0] if isinstance(hidden, tuple) else hidden
-    return stack(outs, 0), hidden
-
-
 # ---- sequence modules ------------------------------------------------------------------------
 class RNNBase(Module):
     """Base of RNN, LSTM and GRU: parameters, checks, and the loop over layers, directions and
-    time steps. PackedSequence input is not supported."""
+    time steps, on a padded tensor or a PackedSequence."""
 
     _n_states = 1
 
@@ -187,30 +146,32 @@ class RNNBase(Module):
             raise RuntimeError(f"For {name} input, hx should also be {want}-D but got "
                                f"{states[0].dim()}-D tensor")
 
-    def _check_forward_args(self, input, states) -> None:
+    def _check_forward_args(self, input, states, batch: int, dims: int = 3) -> None:
         w_dtype = self._flat_weights[0].dtype
         if input.dtype != w_dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({w_dtype}). Convert input: input.to({w_dtype}), or convert "
                              f"model: model.to({input.dtype})")
+        if input.dim() != dims:
+            raise RuntimeError(f"input must have {dims} dimensions, got {input.dim()}")
         if input.size(-1) != self.input_size:
             raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.size(-1)}")
-        for i, (state, size) in enumerate(zip(states, self._state_sizes(input))):
+        for i, (state, size) in enumerate(zip(states, self._state_sizes(batch))):
             if tuple(state.size()) != size:
                 label = f"hidden[{i}]" if self._n_states == 2 else "hidden"
                 raise RuntimeError(f"Expected {label} size {size}, got {list(state.size())}")
 
-    def _state_sizes(self, input) -> list:
-        batch = input.size(0) if self.batch_first else input.size(1)
+    def _state_sizes(self, batch: int) -> list:
         n = self.num_layers * (2 if self.bidirectional else 1)
         return [(n, batch, self.proj_size or self.hidden_size), (n, batch, self.hidden_size)]
 
     def _forward(self, input, hx=None):  # RNN, LSTM and GRU's forward (the base has none)
         name = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise NotImplementedOp(f"{name} on a PackedSequence (torch.nn.utils.rnn."
-                                   "pack_padded_sequence / pack_sequence)")
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
+        if not isinstance(input, Tensor):  # torch fails on input.dim(): its AttributeError
+            raise AttributeError(f"'{type(input).__name__}' object has no attribute 'dim'")
         if input.dim() not in (2, 3):
             tensor = " tensor" if name == "RNN" else ""
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D"
@@ -219,15 +180,16 @@ class RNNBase(Module):
         batch_dim = 0 if self.batch_first else 1
         if not batched:
             input = input.unsqueeze(batch_dim)
+        batch = input.size(batch_dim)
         if hx is None:
             states = [zeros(*size, dtype=input.dtype, device=input.device) for size in
-                      self._state_sizes(input)[:self._n_states]]
+                      self._state_sizes(batch)[:self._n_states]]
         else:
             states = list(hx) if self._n_states == 2 else [hx]
             self._check_hx_dims(states, 3 if batched else 2)
             if not batched:
                 states = [s.unsqueeze(1) for s in states]
-        self._check_forward_args(input, states)
+        self._check_forward_args(input, states, batch)
         output, states = self._run(input, states)
         if not batched:
             output = output.squeeze(batch_dim)
@@ -239,29 +201,107 @@ class RNNBase(Module):
         if input.size(1 if self.batch_first else 0) == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         x = input.transpose(0, 1) if self.batch_first else input
-        if (self.mode == "LSTM" and not self.proj_size and input.numel()
-                and input.dtype in (D.float32, D.bfloat16)):
-            # torch's mkldnn_rnn (oneDNN; for bfloat16 only where the CPU supports it, as here)
-            x = x.contiguous()
-            hx, cx = (s.contiguous() for s in states)
-
-            def layer(x, k, reverse):
-                out = run(mkldnn_lstm_layer, (x, *self._params(k)[:4], hx[k], cx[k]),
-                          (("reverse", reverse),))
-                return out[0], out[1:]
+        if self._uses_mkldnn(input):
+            x, layer = x.contiguous(), self._mkldnn_layer(states)
         else:  # ATen's _rnn_impl: FullLayer / FullBidirectionalLayer of the mode's cell
-            cell = _CELLS[self.mode]
-            hiddens = list(zip(*(s.unbind(0) for s in states)))
-            if self._n_states == 1:
-                hiddens = [h[0] for h in hiddens]
+            cell = CELLS[self.mode]
+            hiddens = self._layer_hiddens(states)
 
             def layer(x, k, reverse):
-                return _full_layer(cell, x, hiddens[k], self._params(k), reverse)
+                return full_layer(cell, x, hiddens[k], self._params(k), reverse)
         x, finals = self._layer_stack(x, layer)
         if self._n_states == 1:  # rnn_tanh / rnn_relu / gru transpose their output in place
-            return (x.transpose_(0, 1) if self.batch_first else x), [stack(finals, 0)]
-        finals = [stack([f[i] for f in finals], 0) for i in range(2)]
-        return (x.transpose(0, 1) if self.batch_first else x), finals
+            return (x.transpose_(0, 1) if self.batch_first else x), self._stack_finals(finals)
+        return (x.transpose(0, 1) if self.batch_first else x), self._stack_finals(finals)
+
+    def _uses_mkldnn(self, input) -> bool:
+        """Whether torch runs this module through oneDNN's LSTM (mkldnn_rnn): float32 and
+        bfloat16 (only where the CPU supports it, as here), without projections."""
+        return (self.mode == "LSTM" and not self.proj_size and input.numel() > 0
+                and input.dtype in (D.float32, D.bfloat16))
+
+    def _mkldnn_layer(self, states):
+        """torch's mkldnn_rnn layer over (T, B, F) input, as `layer` for _layer_stack."""
+        hx, cx = (s.contiguous() for s in states)
+
+        def layer(x, k, reverse):
+            out = run(mkldnn_lstm_layer, (x, *self._params(k)[:4], hx[k], cx[k]),
+                      (("reverse", reverse),))
+            return out[0], out[1:]
+        return layer
+
+    def _forward_packed(self, input: PackedSequence, hx):
+        """torch's forward on a PackedSequence: the initial states taken into the sorted
+        order, ATen's packed layers, the final states put back in the caller's order."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        batch = int(batch_sizes[0])
+        if hx is None:
+            states = [zeros(*size, dtype=data.dtype, device=data.device) for size in
+                      self._state_sizes(batch)[:self._n_states]]
+        elif self._n_states == 1:
+            states = [hx if sorted_indices is None else hx.index_select(1, sorted_indices)]
+        elif sorted_indices is None:
+            states = list(hx)
+        else:
+            states = [hx[0].index_select(1, sorted_indices),
+                      hx[1].index_select(1, sorted_indices)]
+        if self._n_states == 1:
+            self._check_forward_args(data, states, batch, dims=2)
+        else:  # torch checks nothing here for LSTM: its kernel's errors
+            self._check_lstm_packed_states(states, batch)
+        output, states = self._run_packed(data, batch_sizes.tolist(), states)
+        if unsorted_indices is not None:
+            states = [s.index_select(1, unsorted_indices) for s in states]
+        return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
+                tuple(states) if self._n_states == 2 else states[0])
+
+    def _check_lstm_packed_states(self, states, batch: int) -> None:
+        """The errors ATen's packed LSTM raises where its cell would not (its in-place add of
+        the input's gates to a hidden state of batch 1 cannot broadcast)."""
+        if len(states) != 2:
+            raise RuntimeError("lstm expects two hidden states")
+        # ATen takes h and c of different sizes for projections, reading the weights so
+        projections = states[0].size(2) != states[1].size(2)
+        if len(self._flat_weights_names) % ((4 if self.bias else 2) + projections):
+            raise RuntimeError("got an incorrect number of RNN parameters")
+        layers = states[0].size(0)
+        if self.bidirectional and layers % 2:
+            raise RuntimeError("Odd number of params or hiddens given to a bidirectional RNN")
+        if layers != self.num_layers * (2 if self.bidirectional else 1):
+            raise RuntimeError("Expected more hidden states in stacked_rnn")
+        if states[0].dim() == 3 and states[0].size(1) == 1 != batch:
+            gates = 4 * self.hidden_size
+            raise RuntimeError(f"output with shape [1, {gates}] doesn't match the broadcast "
+                               f"shape [{batch}, {gates}]")
+
+    def _run_packed(self, data, batch_sizes: list, states):
+        """torch's _VF.rnn_tanh / rnn_relu / gru / lstm on (data, batch_sizes) on CPU:
+        ATen's PackedLayer / PackedBidirectionalLayer of the mode's cell, except that an LSTM
+        torch would run through oneDNN runs so when all batch sizes are equal."""
+        if self._uses_mkldnn(data) and batch_sizes[-1] == batch_sizes[0]:
+            # torch checks no sizes here (bad states can crash it): the padded input's checks
+            self._check_forward_args(data, states, batch_sizes[0], dims=2)
+            x = data.reshape(len(batch_sizes), batch_sizes[0], data.size(-1)).contiguous()
+            x, finals = self._layer_stack(x, self._mkldnn_layer(states))
+            return x.reshape(-1, x.size(2)), self._stack_finals(finals)
+        cell = CELLS[self.mode]
+        hiddens = self._layer_hiddens(states)
+
+        def layer(x, k, reverse):
+            return packed_layer(cell, x, batch_sizes, hiddens[k], self._params(k), reverse)
+        x, finals = self._layer_stack(data, layer)
+        return x, self._stack_finals(finals)
+
+    def _layer_hiddens(self, states) -> list:
+        """The initial state of each layer and direction (a (h, c) pair for LSTM)."""
+        hiddens = list(zip(*(s.unbind(0) for s in states)))
+        return [h[0] for h in hiddens] if self._n_states == 1 else hiddens
+
+    def _stack_finals(self, finals) -> list:
+        """ATen's final states: each layer and direction's stacked (h and c apart for LSTM)."""
+        if self._n_states == 1:
+            return [stack(finals, 0)]
+        return [stack([f[i] for f in finals], 0) for i in range(2)]
 
     def _params(self, k: int) -> tuple:
         """(w_ih, w_hh, b_ih, b_hh, w_hr) of layer/direction k; None where absent."""
@@ -281,7 +321,7 @@ class RNNBase(Module):
                 out, final = layer(x, i * directions + d, d == 1)
                 outs.append(out)
                 finals.append(final)
-            x = outs[0] if directions == 1 else cat(outs, 2)
+            x = outs[0] if directions == 1 else cat(outs, outs[0].dim() - 1)
             if self.dropout and self.training and i < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         return x, finals
@@ -393,7 +433,7 @@ class RNNCellBase(Module):
                                    f"expected {self.hidden_size}")
         # torch's _VF.rnn_tanh_cell / rnn_relu_cell / lstm_cell / gru_cell
         p = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, None)
-        out = _CELLS[self._mode](input, tuple(states) if self._n_states == 2 else states[0], p)
+        out = CELLS[self._mode](input, tuple(states) if self._n_states == 2 else states[0], p)
         if self._n_states == 1:
             out = (out,)
         if not batched:
