@@ -88,6 +88,36 @@ MUTANTS = {
         "i = bisect.bisect_right(self.cumulative_sizes, idx)",
         "i = bisect.bisect_left(self.cumulative_sizes, idx)",
         ["compat/test_init_clip_schedulers_data.py", "compat/test_samplers.py"]),
+    "nadam_ignores_momentum_decay": (
+        "torchlike/optim/nadam.py",
+        "mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))",
+        "mu = beta1 * (1.0 - 0.5 * 0.96 ** step)",
+        ["compat/test_optim_trajectories.py"]),
+    "radam_rectifies_too_early": (
+        "torchlike/optim/radam.py",
+        "jnp.where(rho_t > 5.0, rectified,",
+        "jnp.where(rho_t > 4.0, rectified,",
+        ["compat/test_optim_trajectories.py"]),
+    "lbfgs_history_one_longer": (
+        "torchlike/optim/lbfgs.py",
+        "if len(old_dirs) == history_size:",
+        "if len(old_dirs) == history_size + 1:",
+        ["compat/test_optim_trajectories.py"]),
+    "swa_average_off_by_one": (
+        "torchlike/optim/swa_utils.py",
+        "return averaged_param + (current_param - averaged_param) / (num_averaged + 1)",
+        "return averaged_param + (current_param - averaged_param) / (num_averaged + 2)",
+        ["compat/test_lr_schedulers.py"]),
+    "pad_packed_ignores_padding_value": (
+        "torchlike/nn/utils/rnn.py",
+        "output = full((steps, batch, *data.shape[1:]), padding_value, dtype=data.dtype,",
+        "output = full((steps, batch, *data.shape[1:]), 0.0, dtype=data.dtype,",
+        ["compat/test_nn_rnn_packed.py"]),
+    "l1_prune_keeps_smallest": (
+        "torchlike/nn/utils/prune.py",
+        "tl.abs(t).view(-1), k=k, largest=False).indices)",
+        "tl.abs(t).view(-1), k=k, largest=True).indices)",
+        ["compat/test_nn_utils_prune.py", "compat/test_nn_utils_parametrize.py"]),
     "complex_number_is_complex64_under_float64": (
         "torchlike/_dtype.py",
         "return complex128 if get_default_dtype() is float64 else complex64",
