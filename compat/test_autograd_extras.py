@@ -147,7 +147,7 @@ def test_variable_semantics():
             under_no_grad = V(L.ones(2), requires_grad=True).requires_grad
         return (v, v._version, v.is_leaf, type(V(p)).__name__, V(p).requires_grad, leaf,
                 leaf.is_leaf, leaf.grad, V(x, requires_grad=True) is x, V(x).requires_grad,
-                V(L.ones(2), name="n").name, under_no_grad, errors,
+                V(L.ones(2), name="n").name, L.ones(2).name, under_no_grad, errors,
                 [isinstance(o, V) for o in (x, p, y, 1, [x])], issubclass(L.Tensor, V),
                 V.__name__, type(V).__name__)
     _same(run)

@@ -34,6 +34,11 @@ class Tensor:
         from ._creation import _legacy_new
         return _legacy_new(cls, args, kwargs)
 
+    @property
+    def name(self):
+        """The legacy name only `autograd.Variable(..., name=)` gives; None otherwise."""
+        return self.__dict__.get("_legacy_name")
+
     def __getattr__(self, name: str):
         # Only reached when normal lookup fails: a torch.Tensor attribute torchlike lacks.
         if name.startswith("_"):

@@ -45,6 +45,9 @@ class BackwardCFunction(FunctionCtx, Node):
         self._freed = True
         self._saved = ()
 
+    def __repr__(self) -> str:  # torch's Python-made node classes live in that module
+        return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
+
     def apply(self, grads, create_graph):
         from .._tensor import _wrap
         import jax.numpy as jnp

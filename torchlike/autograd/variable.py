@@ -95,7 +95,7 @@ def _new(*args, **kwargs):
                                "gradients")
         var._rg = True
     if name is not None:
-        var.__dict__["name"] = name
+        var.__dict__["_legacy_name"] = name
     return var
 
 
