@@ -196,15 +196,15 @@ def test_names_torch_has_import_and_raise_when_used(tmp_path: Path) -> None:
         import torch
         from torch.autograd.functional import jacobian
         import torch.distributions.normal
-        from torch.cuda.amp import GradScaler
+        from torch.utils.tensorboard import SummaryWriter
         from torch.utils.data.distributed import DistributedSampler
         import torch.backends.cudnn as cudnn
         out = [hasattr(torch.autograd.functional, "jacobian"),
                torch.distributions.normal.Normal is torch.distributions.Normal,
                cudnn.benchmark, torch.backends.mps.is_available()]
-        class MyScaler(GradScaler):
+        class MyWriter(SummaryWriter):
             pass
-        for use in (lambda: jacobian(None, None), lambda: MyScaler(), lambda: GradScaler.scale,
+        for use in (lambda: jacobian(None, None), lambda: MyWriter(), lambda: SummaryWriter.close,
                     lambda: DistributedSampler.set_epoch):
             try:
                 use()
@@ -217,6 +217,6 @@ def test_names_torch_has_import_and_raise_when_used(tmp_path: Path) -> None:
     assert res.stdout.strip() == str([
         True, True, False, False,
         "torch.autograd.functional.jacobian is not implemented in torchlike",
-        "torch.cuda.amp.GradScaler is not implemented in torchlike",
-        "torch.cuda.amp.GradScaler is not implemented in torchlike",
+        "torch.utils.tensorboard.SummaryWriter is not implemented in torchlike",
+        "torch.utils.tensorboard.SummaryWriter is not implemented in torchlike",
         "torch.utils.data.DistributedSampler is not implemented in torchlike"])

@@ -79,6 +79,36 @@ cdouble = complex128
 # The op table is the list of public ops: torch.<name> for every registered function.
 globals().update(_ops.FUNCTIONS)
 
+from . import amp as amp  # noqa: E402  (last: it wraps the ops on autocast's lists)
+from .amp import GradScaler as GradScaler  # noqa: E402
+from .amp import autocast as autocast  # noqa: E402
+from .amp._state import is_autocast_enabled as is_autocast_enabled  # noqa: E402
+from .amp._state import set_autocast_enabled as set_autocast_enabled  # noqa: E402
+from .amp._state import get_autocast_dtype as get_autocast_dtype  # noqa: E402
+from .amp._state import set_autocast_dtype as set_autocast_dtype  # noqa: E402
+from .amp._state import is_autocast_cache_enabled as is_autocast_cache_enabled  # noqa: E402
+from .amp._state import set_autocast_cache_enabled as set_autocast_cache_enabled  # noqa: E402
+from .amp._state import clear_autocast_cache as clear_autocast_cache  # noqa: E402
+from .amp._state import autocast_increment_nesting as autocast_increment_nesting  # noqa: E402
+from .amp._state import autocast_decrement_nesting as autocast_decrement_nesting  # noqa: E402
+from .amp._state import is_autocast_cpu_enabled as is_autocast_cpu_enabled  # noqa: E402
+from .amp._state import set_autocast_cpu_enabled as set_autocast_cpu_enabled  # noqa: E402
+from .amp._state import get_autocast_cpu_dtype as get_autocast_cpu_dtype  # noqa: E402
+from .amp._state import set_autocast_cpu_dtype as set_autocast_cpu_dtype  # noqa: E402
+from .amp._state import get_autocast_gpu_dtype as get_autocast_gpu_dtype  # noqa: E402
+from .amp._state import set_autocast_gpu_dtype as set_autocast_gpu_dtype  # noqa: E402
+from .amp._state import is_autocast_ipu_enabled as is_autocast_ipu_enabled  # noqa: E402
+from .amp._state import set_autocast_ipu_enabled as set_autocast_ipu_enabled  # noqa: E402
+from .amp._state import get_autocast_ipu_dtype as get_autocast_ipu_dtype  # noqa: E402
+from .amp._state import set_autocast_ipu_dtype as set_autocast_ipu_dtype  # noqa: E402
+from .amp._state import is_autocast_xla_enabled as is_autocast_xla_enabled  # noqa: E402
+from .amp._state import set_autocast_xla_enabled as set_autocast_xla_enabled  # noqa: E402
+from .amp._state import get_autocast_xla_dtype as get_autocast_xla_dtype  # noqa: E402
+from .amp._state import set_autocast_xla_dtype as set_autocast_xla_dtype  # noqa: E402
+from .amp.grad_scaler import _amp_foreach_non_finite_check_and_unscale_ as \
+    _amp_foreach_non_finite_check_and_unscale_  # noqa: E402
+from .amp.grad_scaler import _amp_update_scale_ as _amp_update_scale_  # noqa: E402
+
 __version__ = "2.13.0+torchlike"
 
 

@@ -48,9 +48,21 @@ class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__spec__ = module.__spec__.loader_state[1]
 
 
+# torch modules torchlike implements in a file of another name (their torch parent is a
+# plain module file here, torchlike/cuda.py): torchlike.X -> the module that implements it.
+_HOMES = {
+    **dict.fromkeys(["torchlike.cuda.amp", "torchlike.cuda.amp.autocast_mode",
+                     "torchlike.cuda.amp.grad_scaler", "torchlike.cuda.amp.common"],
+                    "torchlike.amp._cuda_amp"),
+    **dict.fromkeys(["torchlike.cpu.amp", "torchlike.cpu.amp.autocast_mode",
+                     "torchlike.cpu.amp.grad_scaler"], "torchlike.amp._cpu_amp"),
+}
+
+
 class _TorchModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds `torchlike.X` where torch has module torch.X and torchlike has no file for it: a
-    module whose names are placeholders (see _errors). Last in line, so files win."""
+    """Finds `torchlike.X` where torch has module torch.X and torchlike has no file for it: the
+    module _HOMES names, else a module whose names are placeholders (see _errors). Last in
+    line, so files win."""
 
     def find_spec(self, fullname: str, path: object = None,
                   target: object = None) -> importlib.machinery.ModuleSpec | None:
@@ -59,13 +71,22 @@ class _TorchModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         torch_name = _ALIAS + fullname[len(_TARGET):]
         if not is_torch_module(torch_name):
             return None
+        home = _HOMES.get(fullname)
+        if home is not None:
+            module = importlib.import_module(home)
+            return importlib.machinery.ModuleSpec(fullname, self, loader_state=(
+                module, module.__spec__), is_package=has_submodules(torch_name))
         return importlib.machinery.ModuleSpec(fullname, self,
                                               is_package=has_submodules(torch_name))
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
-        return None  # the default: a plain module
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        # the home module itself, else the default: a plain module
+        return None if spec.loader_state is None else spec.loader_state[0]
 
     def exec_module(self, module: ModuleType) -> None:
+        if module.__spec__.loader_state is not None:  # a home module: its own spec back
+            module.__spec__ = module.__spec__.loader_state[1]
+            return
         torch_name = _ALIAS + module.__name__[len(_TARGET):]
         module.__doc__ = f"{torch_name}: not implemented in torchlike (names are placeholders)."
         module.__getattr__ = missing(torch_name)

@@ -7,6 +7,8 @@ on, records a graph node. Python numbers are kernel *arguments*, never baked-in 
 """
 from __future__ import annotations
 
+import threading
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -280,9 +282,22 @@ _SCALAR_DEFAULT = {"b": lambda: D.bool, "i": lambda: D.int64, "f": D.get_default
 
 
 # ---- the one path ------------------------------------------------------------------------
+class _Autocast(threading.local):
+    """torchlike.amp's hook, per thread: while CPU autocast is on in a thread, `cast(op,
+    operands)` gives the operands of a table op on autocast's lists cast as torch would
+    (torchlike.amp._lists); None otherwise, which is all run() checks."""
+
+    cast = None
+
+
+autocast = _Autocast()
+
+
 def run(op: Op, operands: tuple, statics: tuple = (), donate: bool = False):
     """Run `op` on operands (Tensors, Python numbers, None) with hashable static arguments.
     donate: operand 0's array may be consumed (the caller owns it and overwrites it next)."""
+    if autocast.cast is not None:
+        operands = autocast.cast(op, operands)
     k, operands = resolve(op, operands, statics)
     return execute(op, k, operands, donate)
 

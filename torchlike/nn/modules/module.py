@@ -5,12 +5,111 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
+from collections import OrderedDict
+from typing import TypeVar
 
+from ..._errors import NotImplementedOp
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
 from ._state_dict import StateDictMixin
 from ._utils import RemovableHandle, _addindent, _HookDict, _rebind, typename, zero_grads
+
+# Hooks common to all modules (torch.nn.modules.module's globals). _global_call_hooks holds the
+# id of every forward and backward one, so Module.__call__ tests one dict when none is set.
+_global_buffer_registration_hooks: dict = OrderedDict()
+_global_module_registration_hooks: dict = OrderedDict()
+_global_parameter_registration_hooks: dict = OrderedDict()
+_global_backward_pre_hooks: dict = OrderedDict()
+_global_backward_hooks: dict = OrderedDict()
+_global_is_full_backward_hook: bool | None = None
+_global_forward_pre_hooks: dict = OrderedDict()
+_global_forward_hooks: dict = OrderedDict()
+_global_forward_hooks_always_called: dict = OrderedDict()
+_global_forward_hooks_with_kwargs: dict = OrderedDict()
+_global_call_hooks: dict = _HookDict()
+
+# torch 2.13 nn.Module's attributes torchlike lacks: reading one raises NotImplementedError.
+_TORCH_ONLY = frozenset("""_compiled_call_impl _replicate_for_data_parallel _slow_forward
+get_extra_state set_extra_state ipu mtia xpu set_submodule""".split())
+
+
+def _register(hooks, hook, extra=()):
+    handle = RemovableHandle(hooks, extra_dict=[*extra])
+    hooks[handle.id] = hook
+    return handle
+
+
+def register_module_buffer_registration_hook(hook) -> RemovableHandle:
+    """hook(module, name, buffer) -> None or a new buffer, for every module."""
+    return _register(_global_buffer_registration_hooks, hook)
+
+
+def register_module_module_registration_hook(hook) -> RemovableHandle:
+    """hook(module, name, submodule) -> None or a new submodule, for every module."""
+    return _register(_global_module_registration_hooks, hook)
+
+
+def register_module_parameter_registration_hook(hook) -> RemovableHandle:
+    """hook(module, name, param) -> None or a new parameter, for every module."""
+    return _register(_global_parameter_registration_hooks, hook)
+
+
+def register_module_forward_pre_hook(hook) -> RemovableHandle:
+    """hook(module, args) -> None or new args, before every module's own pre-hooks."""
+    handle = _register(_global_forward_pre_hooks, hook, [_global_call_hooks])
+    _global_call_hooks[handle.id] = True
+    return handle
+
+
+def register_module_forward_hook(hook, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """hook(module, args, output) -> None or a new output, before every module's own hooks."""
+    handle = _register(_global_forward_hooks, hook,
+                       [_global_forward_hooks_always_called, _global_call_hooks])
+    _global_call_hooks[handle.id] = True
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def _register_global_backward(hook, full: bool) -> RemovableHandle:
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is (not full):
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
+                           "global Module hook. Please use only one of them.")
+    _global_is_full_backward_hook = full
+    handle = _register(_global_backward_hooks, hook, [_global_call_hooks])
+    _global_call_hooks[handle.id] = True
+    return handle
+
+
+def register_module_backward_hook(hook) -> RemovableHandle:
+    """The deprecated (non-full) backward hook, for every module."""
+    return _register_global_backward(hook, False)
+
+
+def register_module_full_backward_hook(hook) -> RemovableHandle:
+    """hook(module, grad_input, grad_output) -> None or new grad_input, for every module."""
+    return _register_global_backward(hook, True)
+
+
+def register_module_full_backward_pre_hook(hook) -> RemovableHandle:
+    """hook(module, grad_output) -> None or new grad_output, for every module."""
+    handle = _register(_global_backward_pre_hooks, hook, [_global_call_hooks])
+    _global_call_hooks[handle.id] = True
+    return handle
+
+
+def _run_registration_hooks(hooks, module, name, value):
+    for hook in hooks.values():
+        out = hook(module, name, value)
+        if out is not None:
+            value = out
+    return value
 
 
 class Module(StateDictMixin):
@@ -38,10 +137,13 @@ class Module(StateDictMixin):
         d["_forward_hooks"] = _HookDict()
         d["_forward_hooks_with_kwargs"] = _HookDict()
         d["_forward_hooks_always_called"] = _HookDict()
+        d["_backward_pre_hooks"] = _HookDict()
         d["_backward_hooks"] = _HookDict()
-        d["_load_state_dict_post_hooks"] = _HookDict()
+        d["_is_full_backward_hook"] = None
         d["_state_dict_hooks"] = _HookDict()
+        d["_state_dict_pre_hooks"] = _HookDict()
         d["_load_state_dict_pre_hooks"] = _HookDict()
+        d["_load_state_dict_post_hooks"] = _HookDict()
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -54,49 +156,90 @@ class Module(StateDictMixin):
                                   '"forward" function')
 
     # ---- calling ---------------------------------------------------------------------------
+    T_destination = TypeVar("T_destination", bound=dict)
+
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _global_call_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
+    _call_impl = _wrapped_call_impl = __call__
+
+    def _get_backward_hooks(self):
+        """(full backward hooks, non-full backward hooks), the global ones first."""
+        full, non_full = [], []
+        for is_full, hooks in ((_global_is_full_backward_hook, _global_backward_hooks),
+                               (self._is_full_backward_hook, self._backward_hooks)):
+            if is_full is not None:
+                (full if is_full else non_full).extend(hooks.values())
+        return full, non_full
+
+    def _get_backward_pre_hooks(self):
+        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+
     def _call_with_hooks(self, args, kwargs):
-        for hid, hook in list(self._forward_pre_hooks.items()):
-            if hid in self._forward_pre_hooks_with_kwargs:
-                res = hook(self, args, kwargs)
-                if res is not None:
-                    if not (isinstance(res, tuple) and len(res) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {res}.")
-                    args, kwargs = res
-            else:
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        backward = None
-        if self._backward_hooks and grad_mode.is_grad_enabled():
-            from ._backward_hook import BackwardHook
-            backward = BackwardHook(self, list(self._backward_hooks.values()))
-            args = backward.setup_input(args)
+        """torch's _call_impl: pre-hooks, backward-hook setup, forward, forward hooks; global
+        hooks before the module's own. On an error, the always_call hooks not yet run run."""
+        result, called = None, set()
         try:
+            full, non_full = self._get_backward_hooks()
+            pre = self._get_backward_pre_hooks()
+            for hid, hook in (*_global_forward_pre_hooks.items(),
+                              *self._forward_pre_hooks.items()):
+                if hid in self._forward_pre_hooks_with_kwargs:
+                    res = hook(self, args, kwargs)
+                    if res is not None:
+                        if not (isinstance(res, tuple) and len(res) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple "
+                                               f"of (new_args, new_kwargs), but got {res}.")
+                        args, kwargs = res
+                else:
+                    res = hook(self, args)
+                    if res is not None:
+                        args = res if isinstance(res, tuple) else (res,)
+            bw_hook = None
+            if full or pre:
+                from ._backward_hook import BackwardHook
+                bw_hook = BackwardHook(self, full, pre)
+                args = bw_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
+            for hid, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+                if hid in self._forward_hooks_always_called or \
+                        hid in _global_forward_hooks_always_called:
+                    called.add(hid)
+                res = self._run_forward_hook(hid, hook, args, kwargs, result)
+                if res is not None:
+                    result = res
+            if bw_hook is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a "
+                                  "Tensor or a tuple of Tensors but received "
+                                  f"{type(result)}", stacklevel=2)
+                result = bw_hook.setup_output_hook(result)
+            if non_full:
+                from ._backward_hook import setup_nonfull_hooks
+                setup_nonfull_hooks(self, non_full, args, result)
+            return result
         except Exception:
-            for hid, hook in list(self._forward_hooks.items()):
-                if hid in self._forward_hooks_always_called:
+            for where, hooks, always in (
+                    ("global module", _global_forward_hooks, _global_forward_hooks_always_called),
+                    ("module", self._forward_hooks, self._forward_hooks_always_called)):
+                for hid, hook in list(hooks.items()):
+                    if hid not in always or hid in called:
+                        continue
                     try:
-                        self._run_forward_hook(hid, hook, args, kwargs, None)
-                    except Exception:  # noqa: BLE001 - the forward's error is the one raised
-                        pass
+                        res = self._run_forward_hook(hid, hook, args, kwargs, result)
+                        if res is not None:
+                            result = res
+                    except Exception as e:  # noqa: BLE001 - the forward's error is raised
+                        warnings.warn(f"{where} forward hook with ``always_call=True`` raised "
+                                      "an exception that was silenced as another error was "
+                                      f"raised in forward: {e}", stacklevel=2)
             raise
-        for hid, hook in list(self._forward_hooks.items()):
-            res = self._run_forward_hook(hid, hook, args, kwargs, result)
-            if res is not None:
-                result = res
-        if backward is not None:
-            result = backward.setup_output(result)
-        return result
 
     def _run_forward_hook(self, hid, hook, args, kwargs, result):
-        if hid in self._forward_hooks_with_kwargs:
+        if hid in self._forward_hooks_with_kwargs or hid in _global_forward_hooks_with_kwargs:
             return hook(self, args, kwargs, result)
         return hook(self, args, result)
 
@@ -123,51 +266,64 @@ class Module(StateDictMixin):
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_full_backward_hook(self, hook, prepend=False):
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_output) -> new grad_output or None."""
+        handle = _register(self._backward_pre_hooks, hook)
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _register_backward(self, hook, full: bool) -> RemovableHandle:
+        if self._is_full_backward_hook is (not full):
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self.__dict__["_is_full_backward_hook"] = full
+        return _register(self._backward_hooks, hook)
+
+    def register_backward_hook(self, hook) -> RemovableHandle:
+        """Deprecated: a hook on the grad_fn of the module's (first) output; see
+        register_full_backward_hook."""
+        return self._register_backward(hook, False)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_input, grad_output) -> new grad_input or None."""
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
+        handle = self._register_backward(hook, True)
         if prepend:
             self._backward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_load_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+    # ---- state_dict hooks (run by _state_dict.py) ------------------------------------------
+    def register_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """hook(module, prefix, keep_vars) -> None, before state_dict saves anything."""
+        return _register(self._state_dict_pre_hooks, hook)
 
-    # The private state_dict hooks nn.utils.spectral_norm and parametrizations.weight_norm
-    # register (torch's: a post-hook of state_dict, a pre-hook of _load_from_state_dict).
-    def _register_state_dict_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+    def register_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """hook(module, state_dict, prefix, local_metadata) -> None; may edit state_dict."""
+        hook._from_public_api = True
+        return _register(self._state_dict_hooks, hook)
 
-    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+    def _register_state_dict_hook(self, hook) -> RemovableHandle:
+        """The private post-hook (spectral_norm's, weight_norm's): a state_dict it returns
+        replaces the root module's."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError("Cannot register the same function as the state dict post hook "
+                               "that was previously registered via "
+                               "register_state_dict_post_hook")
+        return _register(self._state_dict_hooks, hook)
+
+    def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) -> None."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False) -> RemovableHandle:
         # kept wrapped, as torch keeps it (remove_spectral_norm's isinstance test misses it)
         wrapped = functools.partial(hook, self) if with_module else functools.partial(hook)
-        self._load_state_dict_pre_hooks[handle.id] = wrapped
-        return handle
+        return _register(self._load_state_dict_pre_hooks, wrapped)
 
-    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
-        out = super().state_dict(*args, destination=destination, prefix=prefix,
-                                 keep_vars=keep_vars)
-        if self._state_dict_hooks:
-            prefix = args[1] if len(args) > 1 else prefix
-            meta = getattr(out, "_metadata", {}).get(prefix[:-1], {"version": self._version})
-            for hook in list(self._state_dict_hooks.values()):
-                res = hook(self, out, prefix, meta)
-                out = out if res is None else res
-        return out
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs) -> None:
-        for hook in list(self._load_state_dict_pre_hooks.values()):
-            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                 error_msgs)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
-                                      missing_keys, unexpected_keys, error_msgs)
+    def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """hook(module, incompatible_keys) -> None; may edit the keys in place."""
+        return _register(self._load_state_dict_post_hooks, hook)
 
     # ---- registration ----------------------------------------------------------------------
     def __getattr__(self, name: str):
@@ -176,6 +332,8 @@ class Module(StateDictMixin):
             members = d.get(kind)
             if members is not None and name in members:
                 return members[name]
+        if name in _TORCH_ONLY:
+            raise NotImplementedOp(f"torch.nn.Module.{name} is not implemented in torchlike")
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:
@@ -198,13 +356,15 @@ class Module(StateDictMixin):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._forget(name, "_modules")
-            modules[name] = value
+            modules[name] = _run_registration_hooks(_global_module_registration_hooks, self,
+                                                    name, value)
             return
         if modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
-            modules[name] = value
+            modules[name] = _run_registration_hooks(_global_module_registration_hooks, self,
+                                                    name, value)
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
@@ -258,7 +418,8 @@ class Module(StateDictMixin):
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
-        self._buffers[name] = tensor
+        self._buffers[name] = _run_registration_hooks(_global_buffer_registration_hooks, self,
+                                                      name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
@@ -279,13 +440,15 @@ class Module(StateDictMixin):
                              f"parameters must be created explicitly. To express '{name}' as "
                              "a function of another Tensor, compute the value in the forward() "
                              "method.")
-        self._parameters[name] = param
+        self._parameters[name] = _run_registration_hooks(
+            _global_parameter_registration_hooks, self, name, param)
 
     def add_module(self, name: str, module) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{typename(module)} is not a Module subclass")
         self._check_name("module", name, self._modules)
-        self._modules[name] = module
+        self._modules[name] = _run_registration_hooks(_global_module_registration_hooks, self,
+                                                      name, module)
 
     register_module = add_module
 
@@ -517,8 +680,10 @@ class Module(StateDictMixin):
         self.__dict__.update(state)
         for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
                      "_forward_hooks_always_called", "_load_state_dict_post_hooks",
-                     "_state_dict_hooks", "_load_state_dict_pre_hooks"):
+                     "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                     "_backward_pre_hooks"):
             self.__dict__.setdefault(name, _HookDict())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
 
 def _on_device(init):
