@@ -130,4 +130,7 @@ from .modules import PoissonNLLLoss as PoissonNLLLoss
 from .modules import GaussianNLLLoss as GaussianNLLLoss
 
 
+from . import parallel as parallel
+from .parallel import DataParallel as DataParallel
+
 __getattr__ = _missing("torch.nn")  # names torchlike lacks: NotImplementedError
