@@ -56,6 +56,7 @@ from . import ops as _ops  # noqa: E402
 from ._api import *  # noqa: E402,F401,F403  (dtype helpers: listed in _api.__all__)
 from ._legacy import *  # noqa: E402,F401,F403  (FloatTensor & co.)
 from . import cuda as cuda  # noqa: E402
+from . import random as random  # noqa: E402
 from . import accelerator as accelerator  # noqa: E402
 from . import nn as nn  # noqa: E402
 from . import optim as optim  # noqa: E402
