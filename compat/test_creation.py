@@ -317,8 +317,8 @@ def test_multinomial(replacement):
 
 
 def test_certain_draws():
-    """Draws whose outcome is certain (one-hot probabilities, zero Poisson rates), value for
-    value: torchlike's multinomial and poisson draw from a stream of their own, not torch's."""
+    """Draws whose outcome is certain (one-hot probabilities, zero Poisson rates), whatever the
+    stream."""
     same(lambda L: (L.multinomial(L.tensor([[0.0, 2.0, 0.0], [0.0, 0.0, 0.5]]), 4, True),
                     L.multinomial(L.tensor([0.0, 0.0, 1.0]), 1),
                     L.multinomial(L.tensor([[0.0, 1.0]], dtype=L.float64), 1, False),
@@ -602,7 +602,87 @@ SEEDED = {  # torch's CPU generator, draw for draw: what a seeded program prints
                          "F.dropout2d(L.ones(2, 3, 2, 2), 0.5), L.nn.Dropout(0.25)(L.ones(8))]",
     "state_roundtrip": "L.manual_seed(5); L.randn(1); s = L.get_rng_state(); a = L.randn(3); "
                        "L.set_rng_state(s); obs.append(bool((a == L.randn(3)).all()))",
+    # torch's CPUGeneratorImplState, byte for byte (so checkpoints holding it move both ways)
+    "state_bytes": "L.manual_seed(2**40 + 9); obs.append(L.get_rng_state()); L.randn(3); "
+                   "obs.append(L.get_rng_state()); L.rand(1000); obs.append(L.get_rng_state()); "
+                   "obs.append(L.Generator().get_state())",
+    "samplers_inplace": "L.manual_seed(8); x = L.empty(3, 7); obs += [x.exponential_(2.5)."
+                        "clone(), x.geometric_(0.3).clone(), x.cauchy_(0.7, 1.3).clone(), "
+                        "x.log_normal_(0.5, 0.7).clone(), x.t().exponential_().clone(), "
+                        "L.empty(40, dtype=L.float64).cauchy_(), L.empty(5, dtype=L.float64)."
+                        "log_normal_(), L.empty(6, dtype=L.int64).geometric_(0.5), "
+                        "L.empty(9, dtype=L.float16).exponential_(), L.empty(7, dtype=L."
+                        "float64).normal_(0.3, 1.7)]",
+    "multinomial": "L.manual_seed(9); p = L.rand(4, 30); obs += [L.multinomial(p, 50, True), "
+                   "L.multinomial(p, 20), L.multinomial(p, 1), L.multinomial(p[0], 1, True), "
+                   "L.multinomial(p.double(), 7, True), L.multinomial(p.half(), 9, True), "
+                   "L.multinomial(L.tensor([0.0, 3.0, 0.0, 1.0]), 4, True)]",
+    "parametric": "L.manual_seed(10); r = L.linspace(0, 30, 200); a = L.linspace(0.01, 20, 200); "
+                  "obs += [L.poisson(r), L.poisson(r.double()), L._standard_gamma(a), "
+                  "L._standard_gamma(a.double()), L._sample_dirichlet(L.rand(6, 5) + 0.1), "
+                  "L._sample_dirichlet(L.rand(3, 40, dtype=L.float64) + 0.1), "
+                  "L.binomial(L.linspace(0, 100, 200).round(), L.linspace(0, 1, 200)), "
+                  "L.binomial(L.full((50,), 1000.0, dtype=L.float64), L.rand(50, "
+                  "dtype=L.float64))]",
+    "normal_tensors": "L.manual_seed(11); m = L.linspace(0, 1, 40); s = L.linspace(0, 2, 40); "
+                      "obs += [L.normal(m, 2.5), L.normal(0.3, s), L.normal(m, s), "
+                      "L.normal(m.reshape(-1, 1), s[:7]), L.normal(m[:5].double(), s[:5]), "
+                      "L.normal(m[:3], s[:3].double())]",
+    "like_and_generators": "g = L.Generator().manual_seed(12); x = L.zeros(3, 4); obs += ["
+                           "L.rand_like(x, generator=g), L.randn_like(x, generator=g), "
+                           "L.randint_like(x, 9, generator=g), L.multinomial(L.ones(5), 3, "
+                           "generator=g), L.poisson(L.ones(4) * 3, generator=g), "
+                           "x.exponential_(generator=g).clone(), L.normal(x, 1.0, generator=g),"
+                           " L.rand(2, generator=g)]",
 }
+
+
+def test_rng_state_moves_between_libraries():
+    """A state saved by real torch (a training checkpoint's rng_state) resumes torchlike's
+    generator, and the other way round."""
+    torch.manual_seed(13)
+    torch.randn(5)
+    state = torch.get_rng_state()
+    torchlike.set_rng_state(torchlike.tensor(state.numpy()))
+    assert torch.randn(9).tolist() == torchlike.randn(9).tolist()
+    torch.set_rng_state(torch.from_numpy(torchlike.get_rng_state().numpy().copy()))
+    assert torch.rand(5).tolist() == torchlike.rand(5).tolist()
+    check_raises(lambda L: L.set_rng_state(L.zeros(10, dtype=L.uint8)))
+    check_raises(lambda L: L.set_rng_state(L.zeros(5056)))
+
+
+def test_sampler_gradients_and_nodes():
+    """_standard_gamma's reparameterized gradient (Gamma.rsample's), normal's and poisson's
+    zero gradients, and the nodes whose backward torch refuses (dirichlet, binomial)."""
+    a = np.linspace(0.05, 30, 300)
+    for dt in (np.float32, np.float64):
+        check(lambda L, x: L._standard_gamma_grad(x.detach(), x.detach() * 0.9 + 0.05),
+              a.astype(dt))
+    for seed in (1, 2):
+        grads = []
+        for L in (torch, torchlike):
+            L.manual_seed(seed)
+            x = L.tensor(a, requires_grad=True)
+            y = L._standard_gamma(x)
+            (y * L.linspace(-1, 1, 300, dtype=L.float64)).sum().backward()
+            grads.append((type(y.grad_fn).__name__, y.detach().numpy(), x.grad.numpy()))
+        assert grads[0][0] == grads[1][0]
+        np.testing.assert_array_equal(grads[0][1], grads[1][1])
+        np.testing.assert_allclose(grads[1][2], grads[0][2], rtol=1e-12, atol=1e-12)
+    p = np.array([0.5, 2.0], np.float32)
+    check(lambda L, x: L.normal(x, 1.0) * 0, p)
+    check(lambda L, x: L.normal(x, x) * 0, p)
+    check(lambda L, x: L.poisson(x) * 0, p)
+    for fn in (lambda L, x: L._sample_dirichlet(x), lambda L, x: L.binomial(x * 4, x / 4)):
+        names = []
+        for L in (torch, torchlike):
+            x = L.tensor(p, requires_grad=True)
+            y = fn(L, x)
+            names.append(type(y.grad_fn).__name__)
+            with pytest.raises(RuntimeError) as err:
+                y.sum().backward()
+            names.append(str(err.value))
+        assert names[:2] == names[2:]
 
 
 @pytest.mark.parametrize("case", list(SEEDED))

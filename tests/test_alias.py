@@ -195,17 +195,16 @@ def test_names_torch_has_import_and_raise_when_used(tmp_path: Path) -> None:
     write(tmp_path / "prog.py", """\
         import torch
         from torch.autograd.functional import jacobian
-        import torch.distributions.normal
-        from torch.utils.tensorboard import SummaryWriter
-        from torch.distributions.normal import Normal
+        from torch.quantization import QuantStub
+        from torch.ao.quantization import DeQuantStub
         import torch.backends.cudnn as cudnn
         out = [hasattr(torch.autograd.functional, "jacobian"),
-               torch.distributions.normal.Normal is torch.distributions.Normal,
+               torch.ao.quantization.QuantStub is torch.quantization.QuantStub,
                cudnn.benchmark, torch.backends.mps.is_available()]
-        class MyWriter(SummaryWriter):
+        class MyStub(QuantStub):
             pass
-        for use in (lambda: jacobian(None, None), lambda: MyWriter(), lambda: SummaryWriter.close,
-                    lambda: Normal.sample):
+        for use in (lambda: jacobian(None, None), lambda: MyStub(), lambda: QuantStub.forward,
+                    lambda: DeQuantStub.forward):
             try:
                 use()
             except NotImplementedError as exc:
@@ -217,6 +216,6 @@ def test_names_torch_has_import_and_raise_when_used(tmp_path: Path) -> None:
     assert res.stdout.strip() == str([
         True, True, False, False,
         "torch.autograd.functional.jacobian is not implemented in torchlike",
-        "torch.utils.tensorboard.SummaryWriter is not implemented in torchlike",
-        "torch.utils.tensorboard.SummaryWriter is not implemented in torchlike",
-        "torch.distributions.Normal is not implemented in torchlike"])
+        "torch.quantization.QuantStub is not implemented in torchlike",
+        "torch.quantization.QuantStub is not implemented in torchlike",
+        "torch.quantization.DeQuantStub is not implemented in torchlike"])

@@ -15,20 +15,24 @@ use most follow torch's CPU kernels draw for draw, so seeded programs print torc
 - randperm: torch's swap loop over 32-bit draws;
 - bernoulli (and so dropout's masks): a double uniform below p (for a tensor of p, one of
   p's precision).
-Other distributions (exponential, cauchy, multinomial, ...) come from a numpy Generator
-seeded with the same seed: their values differ from torch's.
+The samplers that draw element by element (exponential, geometric, cauchy, log_normal, poisson,
+gamma, dirichlet, binomial, multinomial) are in _random_sequential.
 """
 from __future__ import annotations
 
 import math
 import os
-import pickle
 
 import numpy as np
 
 _DEFAULT_SEED = 67280421310721  # a new torch.Generator's seed
 _U53 = np.uint64((1 << 53) - 1)
 _U24 = np.uint64((1 << 24) - 1)
+# torch's CPUGeneratorImplState (the legacy THGeneratorState, then the float normal cache)
+_STATE = np.dtype([("seed", "<u8"), ("left", "<i4"), ("seeded", "<i4"), ("next", "<u8"),
+                   ("state", "<u8", 624), ("normal_x", "<f8"), ("normal_y", "<f8"),
+                   ("normal_rho", "<f8"), ("normal_is_valid", "<i4"), ("pad", "<i4"),
+                   ("float_normal", "<f4"), ("float_normal_valid", "u1"), ("pad2", "u1", 3)])
 
 
 def _mt_key(seed: int) -> np.ndarray:
@@ -54,7 +58,6 @@ class Generator:
         self._bits.state = {"bit_generator": "MT19937",
                             "state": {"key": _mt_key(self._seed), "pos": 624}}
         self._normal = None  # Box-Muller's second value, cached as torch does
-        self.aux = np.random.default_rng(self._seed)  # the distributions torch's can't match
         return self
 
     def seed(self) -> int:
@@ -66,14 +69,30 @@ class Generator:
         return self._seed
 
     def get_state(self):
+        """torch's CPUGeneratorImplState, byte for byte (5056 bytes): mt19937's seed, position
+        and state, then the cached normal value."""
         from ._creation import tensor
-        state = (self._seed, self._bits.state, self._normal, self.aux.bit_generator.state)
-        return tensor(np.frombuffer(pickle.dumps(state), np.uint8).copy())
+        key, pos = self._bits.state["state"]["key"], int(self._bits.state["state"]["pos"])
+        st = np.zeros((), _STATE)
+        st["seed"], st["left"], st["seeded"], st["next"] = self._seed, 625 - pos, 1, pos % 624
+        st["state"] = key
+        if self._normal is not None:
+            st["normal_y"], st["normal_is_valid"] = self._normal, 1
+        return tensor(np.frombuffer(st.tobytes(), np.uint8).copy())
 
     def set_state(self, state) -> None:
-        self._seed, bits, self._normal, aux = pickle.loads(np.asarray(state).tobytes())
-        self._bits.state = bits
-        self.aux.bit_generator.state = aux
+        from ._tensor import Tensor
+        if not isinstance(state, Tensor) or state.dtype.name != "uint8":
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        raw = np.asarray(state._data).tobytes()
+        if len(raw) != _STATE.itemsize:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE.itemsize} "
+                               f"but found the input RNG state size to be {len(raw)}")
+        st = np.frombuffer(raw, _STATE)[0]
+        self._seed = int(st["seed"])
+        self._bits.state = {"bit_generator": "MT19937", "state": {
+            "key": st["state"].astype(np.uint32), "pos": 625 - int(st["left"])}}
+        self._normal = float(st["normal_y"]) if st["normal_is_valid"] else None
 
     # ---- torch's draws ---------------------------------------------------------------------
     def _u32(self, n: int) -> np.ndarray:
@@ -118,8 +137,9 @@ class Generator:
                 theta = 2.0 * math.pi * u1
                 self._normal = r * math.sin(theta)
                 z = r * math.cos(theta)
-            out[i] = z * std + mean
-        return out.astype(dtype).reshape(shape)
+            out[i] = z
+        # the kernel is compiled with fma: z * std + mean rounds once
+        return _fma64(out, float(std), float(mean)).astype(dtype).reshape(shape)
 
     def _normal_fill(self, n, dtype, mean, std) -> np.ndarray:
         double = dtype == np.float64

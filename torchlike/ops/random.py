@@ -12,8 +12,8 @@ import numpy as np
 from jax import lax
 
 from .. import _bounds
-from .. import _dtype as D
 from .._meta import NO_DATA, Meta
+from .. import _random_sequential as _seq
 from .._random import rng
 from .._tensor import _CTYPE, _SHORT, Tensor, _wrap
 from ._bind import method_only, public
@@ -27,7 +27,7 @@ def _fill_host(self, draw) -> Tensor:
     if self._data.__class__ is Meta:
         self._vc[0] += 1
         return self
-    values = np.asarray(draw()).astype(self.dtype.np)
+    values = np.asarray(draw()).astype(self.dtype.np).reshape(self.shape)
     if self._base is not None and values.size > 1 and not self.is_contiguous():
         from .layout import strides_of
         offsets = sum(np.arange(n).reshape((-1,) + (1,) * (self.ndim - d - 1)) * st
@@ -122,14 +122,14 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _continuous(self, "Exponential", _SHORT.get(self.dtype.name, self.dtype.name))
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-    return _fill_host(self, lambda: rng(generator).aux.exponential(1.0 / lambd, _shape(self)))
+    return _fill_host(self, lambda: _seq.exponential(rng(generator), self.numel(), lambd))
 
 
 @method_only("geometric_")
 def geometric_(self, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
-    return _fill_host(self, lambda: rng(generator).aux.geometric(p, _shape(self)))
+    return _fill_host(self, lambda: _seq.geometric(rng(generator), self.numel(), p))
 
 
 @method_only("cauchy_")
@@ -137,8 +137,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _continuous(self, "Cauchy", _CTYPE[self.dtype.name])
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
-    return _fill_host(self, lambda: median + sigma * rng(generator).aux.standard_cauchy(
-        _shape(self)))
+    return _fill_host(self, lambda: _seq.cauchy(rng(generator), self.numel(), median, sigma))
 
 
 @method_only("log_normal_")
@@ -146,7 +145,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _need_float(self, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
-    return _fill_host(self, lambda: rng(generator).aux.lognormal(mean, std, _shape(self)))
+    return _fill_host(self, lambda: _seq.log_normal(rng(generator), self.numel(), mean, std))
 
 
 # ---- zero_ / fill_ / copy_ -----------------------------------------------------------------
@@ -193,42 +192,7 @@ def copy_(self, src, non_blocking=False):
     return inplace(self, run(_copy, (self, src)))
 
 
-# ---- torch.normal / bernoulli / multinomial / poisson -------------------------------------
-def _normal_name(statics, pattern):
-    if pattern[0] == "t":
-        return "NormalBackward3" if pattern[1] == "t" else "NormalBackward1"
-    return "NormalBackward2"
-
-
-_normal = op("normal", _normal_name, saves=False)(
-    lambda m, s, eps: lax.stop_gradient(m + s * eps))
-
-
-@public(method=False)
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
-           layout=None, device=None, requires_grad=False):
-    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
-    if not mt and not st:
-        from .._creation import _meta_or_checked, _place, _where
-        if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
-        shape, where = _bounds.size((size,)), _where(device)
-        made = _meta_or_checked(shape, dt, where, requires_grad)
-        if made is not None:
-            return made
-        return _place(rng(generator).normal(shape, dt.np, mean, std), where, requires_grad)
-    if st and (np.asarray(std._data) < 0).any():
-        raise RuntimeError("normal expects all elements of std >= 0.0")
-    if not st and std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    from .shape import broadcast_shape
-    shape = broadcast_shape(mean.shape if mt else (), std.shape if st else ())
-    ref = mean if mt else std
-    eps = _wrap(jnp.asarray(rng(generator).normal(shape, ref.dtype.np)))  # then * std + mean
-    return run(_normal, (mean, std, eps))
-
-
+# ---- torch.bernoulli / multinomial -------------------------------------------------------
 _bernoulli = op("bernoulli", "BernoulliBackward0", dtypes="same", saves=False, edges=(0,))(
     lambda p, drawn: lax.stop_gradient(drawn.astype(p.dtype)))
 
@@ -258,36 +222,32 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
                            f"{_SHORT[input.dtype.name]}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    p = np.asarray(input._data, dtype=np.float64).reshape(-1, input.shape[-1])
-    n = p.shape[1]
+    n = input.shape[-1]
     if not replacement and num_samples > n:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    if not np.isfinite(p).all() or (p < 0).any():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if (p.sum(1) <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    g = rng(generator).aux
-    if replacement:
-        cdf = np.cumsum(p, 1)
-        cdf /= cdf[:, -1:]
-        u = g.random((p.shape[0], num_samples))
-        out = np.stack([np.minimum(np.searchsorted(c, r, side="right"), n - 1)
-                        for c, r in zip(cdf, u)])
+    probs = np.asarray(input._data)
+    rows = probs.reshape(-1, n)
+    if replacement and num_samples > 1:  # the CPU kernel, row by row
+        for row in rows:
+            if not (row >= 0).all():  # (nan too)
+                raise RuntimeError("invalid multinomial distribution (encountering probability "
+                                   "entry < 0)")
+            if not np.isfinite(row).all():
+                raise RuntimeError("invalid multinomial distribution (encountering probability "
+                                   "entry = infinity or NaN)")
+            if not row.astype(np.float64).sum() > 0:
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        drawn = _seq.multinomial_with_replacement(rng(generator), probs, num_samples)
     else:
-        # torch's method: the top-k of p / q with q ~ Exp(1) (sampling without replacement)
-        keys = p / g.exponential(1.0, p.shape)
-        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    out = out.astype(np.int64)
-    return _wrap(jnp.asarray(out if input.ndim == 2 else out[0]))
-
-
-@public(method=False)
-def poisson(input, generator=None):
-    if input.dtype.kind != "f":
-        raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
-                                  f"'{_SHORT[input.dtype.name]}'")
-    lam = np.asarray(input._data, np.float64)
-    if not (lam >= 0).all():  # (nan too)
-        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return _wrap(jnp.asarray(rng(generator).aux.poisson(lam).astype(input.dtype.np)))
+        # torch's fast path: argmax (one sample) or top-k of p / q, q ~ Exp(1) in p's dtype
+        if not (np.isfinite(probs) & (probs >= 0)).all():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(1) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        q = _seq.exponential(rng(generator), rows.size, 1.0).astype(rows.dtype).reshape(rows.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keys = rows / q
+        drawn = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    drawn = drawn.astype(np.int64)
+    return _wrap(jnp.asarray(drawn if input.ndim == 2 else drawn[0]))
