@@ -122,22 +122,22 @@ def test_placeholders_raise_naming_torch():
 
 def test_placeholder_as_class():
     """Subclassing, annotations, isinstance, decorators: as programs use torch's classes."""
-    Dist = torchlike.distributions.Distribution
+    Stub = torchlike.quantization.QuantStub
 
-    class MyDist(Dist):
-        has_rsample = True
+    class MyStub(Stub):
+        observed = True
 
-    assert MyDist.has_rsample and issubclass(MyDist, Dist)
-    with pytest.raises(NotImplementedError, match="^torch.distributions.Distribution is not"):
-        MyDist()
-    assert not isinstance(torchlike.nn.Linear(1, 1), torchlike.distributions.Normal)
+    assert MyStub.observed and issubclass(MyStub, Stub)
+    with pytest.raises(NotImplementedError, match="^torch.quantization.QuantStub is not"):
+        MyStub()
+    assert not isinstance(torchlike.nn.Linear(1, 1), torchlike.quantization.DeQuantStub)
     hint = torchlike.nn.common_types._size_2_t | None
     assert hint.__args__[0] is torchlike.nn.common_types._size_2_t
     with pytest.raises(NotImplementedError, match="^torch.jit.load is not implemented"):
         torchlike.jit.load("model.pt")
     # The same object in torch is the same placeholder in torchlike.
-    assert torchlike.distributions.normal.Normal is torchlike.distributions.Normal
-    assert torch.distributions.normal.Normal is torch.distributions.Normal
+    assert torchlike.ao.quantization.QuantStub is torchlike.quantization.QuantStub
+    assert torch.ao.quantization.QuantStub is torch.quantization.QuantStub
 
 
 def test_forwarded_names_are_torchlikes_objects():
