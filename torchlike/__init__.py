@@ -54,6 +54,8 @@ from .autograd.anomaly_mode import set_anomaly_enabled as set_anomaly_enabled  #
 from ._creation import *  # noqa: E402,F401,F403  (creation ops: listed in _creation.__all__)
 from . import ops as _ops  # noqa: E402
 from ._api import *  # noqa: E402,F401,F403  (dtype helpers: listed in _api.__all__)
+from .backends._precision import get_float32_matmul_precision as get_float32_matmul_precision  # noqa: E402,E501
+from .backends._precision import set_float32_matmul_precision as set_float32_matmul_precision  # noqa: E402,E501
 from ._legacy import *  # noqa: E402,F401,F403  (FloatTensor & co.)
 from . import cuda as cuda  # noqa: E402
 from . import random as random  # noqa: E402

@@ -3,6 +3,7 @@ they are kept and read back as torch keeps them (with torch's defaults) but sele
 from .._errors import missing as _missing
 from . import cuda as cuda
 from . import cudnn as cudnn
+from . import mkldnn as mkldnn
 from . import mps as mps
 
 __getattr__ = _missing("torch.backends")  # names torchlike lacks: NotImplementedError

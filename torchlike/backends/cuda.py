@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import cuda as _cuda
 from .._errors import missing as _missing
+from . import _precision
 from ._switch import Switch, check_bool, check_precision
 
 
@@ -37,8 +38,7 @@ def _reduction(value: Any, name: str) -> tuple[bool, bool]:
     raise TypeError(f"{name} expects a bool or a tuple/list of bools, but got {type(value)!r}")
 
 
-_matmul = {"allow_tf32": False, "allow_fp16_accumulation": False, "fp32_precision": "none",
-           "fp16": (True, True), "bf16": (True, True)}
+_matmul = {"allow_fp16_accumulation": False, "fp16": (True, True), "bf16": (True, True)}
 # Each reduced-precision name reads one of the (allow, allow_split_k) pairs above.
 _REDUCTIONS = {"allow_fp16_reduced_precision_reduction": ("fp16", 0),
                "allow_fp16_reduced_precision_reduction_split_k": ("fp16", 1),
@@ -49,24 +49,27 @@ _REDUCTIONS = {"allow_fp16_reduced_precision_reduction": ("fp16", 0),
 class cuBLASModule:
     """`torch.backends.cuda.matmul`: cuBLAS's switches; other names are refused as in torch."""
 
-    allow_tf32 = Switch(_matmul, "set_allow_tf32_cublas")
     allow_fp16_accumulation = Switch(_matmul, "set_allow_fp16_accumulation_cublas")
     def __getattr__(self, name: str) -> Any:
         if name in _REDUCTIONS:
             key, i = _REDUCTIONS[name]
             return _matmul[key][i]
         if name == "fp32_precision":
-            return _matmul["fp32_precision"]
+            return _precision.fp32["cuda", "matmul"]
+        if name == "allow_tf32":  # moves with set_float32_matmul_precision, as in torch
+            return _precision.allow_tf32_cublas()
         raise AttributeError("Unknown attribute " + name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("allow_tf32", "allow_fp16_accumulation"):
+        if name == "allow_tf32":
+            _precision.set_allow_tf32_cublas(check_bool(value, "set_allow_tf32_cublas"))
+        elif name == "allow_fp16_accumulation":
             object.__setattr__(self, name, value)
         elif name in ("allow_fp16_reduced_precision_reduction",
                       "allow_bf16_reduced_precision_reduction"):
             _matmul[name[6:10]] = _reduction(value, name)
         elif name == "fp32_precision":
-            _matmul["fp32_precision"] = check_precision(value)
+            _precision.fp32["cuda", "matmul"] = check_precision(value)
         else:
             raise AttributeError("Unknown attribute " + name)
 
