@@ -1,0 +1,155 @@
+"""Gradients built with create_graph=True against real torch: their graphs (node names three
+levels deep, edges that are None because a gradient needs no input), their values, the
+second-order gradients through them, and whole programs that differentiate twice (a gradient
+penalty, a Hessian-vector product, a MAML-style inner step)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from _helper import assert_same_tensor
+
+import torchlike
+
+R = np.random.default_rng(7)
+X = R.uniform(-1.5, 1.5, (2, 3)).astype(np.float32)
+Y = R.uniform(0.2, 1.5, (2, 3)).astype(np.float32)
+W = R.uniform(-1, 1, (3, 2)).astype(np.float32)
+B = R.uniform(-1, 1, (2,)).astype(np.float32)
+V = R.uniform(-1, 1, (3,)).astype(np.float32)
+
+# name -> (output(L, x, y, w, b, v), names of the inputs differentiated)
+CASES = {
+    "sin": (lambda L, x, y, w, b, v: x.sin().sum(), "x"),
+    "cos": (lambda L, x, y, w, b, v: x.cos().sum(), "x"),
+    "exp": (lambda L, x, y, w, b, v: x.exp().sum(), "x"),
+    "log_abs": (lambda L, x, y, w, b, v: x.abs().log().sum(), "x"),
+    "sqrt": (lambda L, x, y, w, b, v: y.sqrt().sum(), "y"),
+    "mul": (lambda L, x, y, w, b, v: (x * y).sum(), "xy"),
+    "add": (lambda L, x, y, w, b, v: (x + y).sum(), "xy"),
+    "add_alpha": (lambda L, x, y, w, b, v: (x.add(y, alpha=2.5) * x).sum(), "xy"),
+    "sub": (lambda L, x, y, w, b, v: ((x - y) * x).sum(), "xy"),
+    "rsub": (lambda L, x, y, w, b, v: ((1 - x) * x).sum(), "x"),
+    "div": (lambda L, x, y, w, b, v: (x / y).sum(), "xy"),
+    "neg": (lambda L, x, y, w, b, v: (-x * x).sum(), "x"),
+    "pow": (lambda L, x, y, w, b, v: (x ** 3 + y.pow(2.5)).sum(), "xy"),
+    "mm": (lambda L, x, y, w, b, v: x.mm(w).pow(2).sum(), "xw"),
+    "matmul": (lambda L, x, y, w, b, v: (x @ w).tanh().sum(), "xw"),
+    "linear": (lambda L, x, y, w, b, v: L.nn.functional.linear(x, w.t(), b).pow(2).sum(),
+               "xwb"),
+    "linear_no_bias": (lambda L, x, y, w, b, v: L.nn.functional.linear(x, w.t()).sin().sum(),
+                       "xw"),
+    "tanh": (lambda L, x, y, w, b, v: x.tanh().sum(), "x"),
+    "sigmoid": (lambda L, x, y, w, b, v: x.sigmoid().sum(), "x"),
+    "relu": (lambda L, x, y, w, b, v: (x.relu() * y).sum(), "xy"),
+    "sum_dim": (lambda L, x, y, w, b, v: (x.sum(1) ** 2).sum(), "x"),
+    "sum_dims_keepdim": (lambda L, x, y, w, b, v: (x.sum((0, -1), keepdim=True) * x).sum(), "x"),
+    "mean": (lambda L, x, y, w, b, v: (x * x).mean(), "x"),
+    "mean_dim": (lambda L, x, y, w, b, v: (x.mean(0) ** 2).sum(), "x"),
+    "broadcast": (lambda L, x, y, w, b, v: (x * v).pow(2).sum(), "xv"),
+    "view_t": (lambda L, x, y, w, b, v: (x.view(3, 2).t() ** 2).sum(), "x"),
+    "expand": (lambda L, x, y, w, b, v: (v.expand(2, 3) * x * v).sum(), "xv"),
+    "softmax": (lambda L, x, y, w, b, v: (L.softmax(x, 1) * y).sum(), "xy"),
+    "log_softmax": (lambda L, x, y, w, b, v: (L.log_softmax(x, -1) ** 2).sum(), "x"),
+    "mse": (lambda L, x, y, w, b, v: ((x - y) ** 2).mean(), "xy"),
+}
+
+
+def _tree(fn, depth=3):
+    if fn is None:
+        return None
+    return (type(fn).__name__,
+            [_tree(n, depth - 1) for n, _ in fn.next_functions] if depth > 1 else [])
+
+
+def _run(L, case):
+    f, names = CASES[case]
+    ins = {k: L.tensor(a, requires_grad=True) for k, a in zip("xywbv", (X, Y, W, B, V))}
+    wrt = [ins[k] for k in names]
+    grads = L.autograd.grad(f(L, *ins.values()), wrt, create_graph=True)
+    trees = [_tree(g.grad_fn) for g in grads]
+    flags = [g.requires_grad for g in grads]
+    second = None
+    if any(flags):
+        total = sum((g * g).sum() for g in grads if g.requires_grad)
+        second = L.autograd.grad(total, wrt, allow_unused=True)
+    return trees, flags, grads, second
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_gradient_graphs_and_values(case):
+    want, got = _run(torch, case), _run(torchlike, case)
+    assert got[0] == want[0], "graph of the gradients"
+    assert got[1] == want[1], "requires_grad of the gradients"
+    for w, g in zip(want[2], got[2]):
+        assert_same_tensor(w, g, "gradient", check_repr=False)
+    if want[3] is not None:
+        for w, g in zip(want[3], got[3]):
+            assert (w is None) == (g is None)
+            if w is not None:
+                assert_same_tensor(w, g, "second-order gradient", check_repr=False)
+
+
+def test_gradient_of_a_linear_function_needs_no_graph():
+    """torch: the gradient of x + y is the incoming gradient itself, which requires no grad:
+    differentiating it again raises."""
+    for L in (torch, torchlike):
+        x = L.ones(2, requires_grad=True)
+        (g,) = L.autograd.grad((x + 1).sum(), x, create_graph=True)
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            g.sum().backward()
+
+
+def _mlp(L):
+    L.manual_seed(0)
+    return L.nn.Sequential(L.nn.Linear(3, 8), L.nn.Tanh(), L.nn.Linear(8, 4), L.nn.ReLU(),
+                           L.nn.Linear(4, 1), L.nn.Sigmoid())
+
+
+def _program_gradient_penalty(L):
+    net = _mlp(L)
+    x = L.tensor(R_PROG[0], requires_grad=True)
+    out = net(x)
+    (g,) = L.autograd.grad(out, x, grad_outputs=L.ones_like(out), create_graph=True)
+    penalty = ((g.norm(2, dim=1) - 1) ** 2).mean()
+    penalty.backward()
+    return [penalty] + [p.grad for p in net.parameters()]
+
+
+def _program_hvp(L):
+    net = _mlp(L)
+    x = L.tensor(R_PROG[0])
+    loss = (net(x) ** 2).sum()
+    params = list(net.parameters())
+    grads = L.autograd.grad(loss, params, create_graph=True)
+    vec = [L.ones_like(p) for p in params]
+    dot = sum((g * v).sum() for g, v in zip(grads, vec))
+    return list(L.autograd.grad(dot, params))
+
+
+def _program_maml_step(L):
+    L.manual_seed(1)
+    w1, b1 = L.randn(3, 8, requires_grad=True), L.zeros(8, requires_grad=True)
+    w2, b2 = L.randn(8, 4, requires_grad=True), L.zeros(4, requires_grad=True)
+    x, t = L.tensor(R_PROG[0]), L.tensor([0, 3, 1, 2, 0])
+    F = L.nn.functional
+
+    def forward(ws):
+        return F.linear(F.relu(F.linear(x, ws[0].t(), ws[1])), ws[2].t(), ws[3])
+    ws = [w1, b1, w2, b2]
+    inner = F.cross_entropy(forward(ws), t)
+    gs = L.autograd.grad(inner, ws, create_graph=True)
+    fast = [w - 0.1 * g for w, g in zip(ws, gs)]
+    outer = F.cross_entropy(forward(fast), t)
+    outer.backward()
+    return [outer] + [w.grad for w in ws]
+
+
+R_PROG = [np.random.default_rng(3).uniform(-1, 1, (5, 3)).astype(np.float32)]
+
+
+@pytest.mark.parametrize("program", [_program_gradient_penalty, _program_hvp,
+                                     _program_maml_step])
+def test_programs_that_differentiate_twice(program):
+    for w, g in zip(program(torch), program(torchlike)):
+        assert_same_tensor(w, g, program.__name__, check_repr=False)

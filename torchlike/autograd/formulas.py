@@ -1,0 +1,290 @@
+"""Backward formulas as torch writes them (its derivatives.yaml), in torchlike's own ops, for
+backward with create_graph=True: a gradient is then built op by op as torch builds it, so its
+graph has torch's nodes (`grad(x.sin().sum(), x, create_graph=True)[0].grad_fn` is MulBackward0
+over CosBackward0, and a gradient that depends on no input, like the one of `x + y`, has none).
+
+FORMULAS maps an op-table name to fn(grad, operands, statics, diff) -> {position: gradient} for
+the operand positions in `diff`; `gradients()` then does what torch's engine does with what a
+formula returns (sum over broadcast dimensions, cast to the operand's dtype). Ops without an
+entry keep the generic path: their jax vjp recorded as one op (registry.vjp_op).
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from ..ops._registry import op, run
+
+FORMULAS: dict = {}
+
+
+def formula(*names):
+    def deco(fn):
+        for name in names:
+            FORMULAS[name] = fn
+        return fn
+    return deco
+
+
+# The backward kernels torch's formulas call, with the names torch gives their nodes.
+_mul_scalar = op("mul_scalar_formula", "MulBackward1", saves=False)(lambda a, s: a * s)
+_div_scalar = op("div_scalar_formula", "DivBackward1", dtypes="float", saves=False)(
+    lambda a, s: a / s)
+_tanh_backward = op("tanh_backward", "TanhBackwardBackward0", dtypes="same")(
+    lambda g, y: g * (1 - y * y))
+_sigmoid_backward = op("sigmoid_backward", "SigmoidBackwardBackward0", dtypes="same")(
+    lambda g, y: g * (1 - y) * y)
+_softmax_backward = op("softmax_backward_data", "SoftmaxBackwardDataBackward0",
+                       dtypes="same")(
+    lambda g, y, dim: y * (g - jnp.sum(g * y, axis=dim, keepdims=True)))
+_log_softmax_backward = op("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0",
+                           dtypes="same")(
+    lambda g, y, dim: g - jnp.exp(y) * jnp.sum(g, axis=dim, keepdims=True))
+_threshold_backward = op("threshold_backward", "ThresholdBackwardBackward0", dtypes="same",
+                         edges=2)(lambda g, x, threshold: jnp.where(x <= threshold, 0, g))
+
+
+def _times(t, s):
+    """torch's maybe_multiply: t itself when s is 1, else t * s (a Tensor-Scalar mul)."""
+    return t if s == 1 else run(_mul_scalar, (t, s))
+
+
+def gradients(node, grads):
+    """The gradients of one node's operands, one per next_functions edge, by its formula;
+    None where the op has none (or its operands were released)."""
+    k = node.kernel
+    fn = FORMULAS.get(k.op.name)
+    if fn is None or node.inputs is None or len(grads) != 1 or grads[0] is None:
+        return None
+    operands = list(node.inputs)
+    found = fn(grads[0], operands, dict(k.key[2]), node.diff)
+    out = [None] * len(node.next_functions)
+    for j, pos in zip(k.edge_index(node.diff), node.diff):
+        g, x = found.get(pos), operands[pos]
+        out[j] = None if g is None else _validate(g, x)
+    return out
+
+
+def _validate(g, x):
+    """torch's engine on a formula's result: summed to the operand's shape (broadcasting),
+    cast to its dtype."""
+    if tuple(g.shape) != tuple(x.shape):
+        g = sum_to(g, tuple(x.shape))
+    if g.dtype != x.dtype:
+        g = g.to(x.dtype)
+    return g
+
+
+def sum_to(g, shape):
+    """at::sum_to: sum over the leading dimensions and those `shape` has as 1, keeping them,
+    then a view without the leading ones."""
+    lead = g.ndim - len(shape)
+    dims = list(range(lead)) + [i for i in range(lead, g.ndim)
+                                if shape[i - lead] == 1 and g.shape[i] != 1]
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    return g.view(shape) if lead > 0 else g
+
+
+# ---- arithmetic ------------------------------------------------------------------------------
+@formula("add")
+def _add(g, xs, st, diff):
+    return {0: g, 1: g}
+
+
+@formula("add_alpha")
+def _add_alpha(g, xs, st, diff):
+    return {0: g, 1: _times(g, xs[2])}
+
+
+@formula("sub")
+def _sub(g, xs, st, diff):
+    return {0: g, 1: -g if 1 in diff else None}
+
+
+@formula("sub_alpha")
+def _sub_alpha(g, xs, st, diff):
+    return {0: g, 1: _times(-g, xs[2]) if 1 in diff else None}
+
+
+@formula("rsub")
+def _rsub(g, xs, st, diff):
+    return {0: -g if 0 in diff else None, 1: g}
+
+
+@formula("mul")
+def _mul(g, xs, st, diff):
+    a, b = xs
+    return {0: g * b if 0 in diff else None, 1: g * a if 1 in diff else None}
+
+
+@formula("div")
+def _div(g, xs, st, diff):
+    a, b = xs
+    return {0: g / b if 0 in diff else None,
+            1: -g * ((a / b) / b) if 1 in diff else None}
+
+
+@formula("neg")
+def _neg(g, xs, st, diff):
+    return {0: g.neg()}
+
+
+@formula("pow_int", "pow_scalar")
+def _pow(g, xs, st, diff):
+    a = xs[0]
+    e = st["n"] if "n" in st else xs[1]
+    if e == 0:
+        from .._creation import zeros_like
+        return {0: zeros_like(a)}
+    return {0: g * run(_mul_scalar, (a.pow(e - 1), e))}
+
+
+# ---- unary math ------------------------------------------------------------------------------
+@formula("sin")
+def _sin(g, xs, st, diff):
+    return {0: g * xs[0].cos()}
+
+
+@formula("cos")
+def _cos(g, xs, st, diff):
+    return {0: g * -xs[0].sin()}
+
+
+@formula("exp")
+def _exp(g, xs, st, diff):
+    return {0: g * xs[0].exp()}  # torch's saved result: the same values, a node of its name
+
+
+@formula("log")
+def _log(g, xs, st, diff):
+    return {0: g.div(xs[0])}
+
+
+@formula("sqrt")
+def _sqrt(g, xs, st, diff):
+    return {0: g / run(_mul_scalar, (xs[0].sqrt(), 2))}
+
+
+@formula("abs")
+def _abs(g, xs, st, diff):
+    return {0: g * xs[0].sgn()}
+
+
+@formula("tanh")
+def _tanh(g, xs, st, diff):
+    return {0: run(_tanh_backward, (g, xs[0].tanh()))}
+
+
+@formula("sigmoid")
+def _sigmoid(g, xs, st, diff):
+    return {0: run(_sigmoid_backward, (g, xs[0].sigmoid()))}
+
+
+@formula("relu")
+def _relu(g, xs, st, diff):
+    return {0: run(_threshold_backward, (g, xs[0].relu(), 0))}
+
+
+@formula("softmax")
+def _softmax(g, xs, st, diff):
+    dim = st["dim"]
+    y = xs[0].softmax(dim, dtype=st.get("dtype"))
+    return {0: run(_softmax_backward, (g, y), (("dim", dim % max(y.ndim, 1)),))}
+
+
+@formula("log_softmax")
+def _log_softmax(g, xs, st, diff):
+    dim = st["dim"]
+    y = xs[0].log_softmax(dim, dtype=st.get("dtype"))
+    return {0: run(_log_softmax_backward, (g, y), (("dim", dim % max(y.ndim, 1)),))}
+
+
+# ---- matrix products ---------------------------------------------------------------------
+@formula("mm")
+def _mm(g, xs, st, diff):
+    a, b = xs
+    return {0: g.mm(b.t()) if 0 in diff else None, 1: a.t().mm(g) if 1 in diff else None}
+
+
+@formula("addmm")
+def _addmm(g, xs, st, diff):
+    c, a, b = xs[:3]
+    beta, alpha = st.get("beta", 1), st.get("alpha", 1)
+    return {0: _times(g, beta) if 0 in diff else None,
+            1: _times(g.mm(b.t()), alpha) if 1 in diff else None,
+            2: _times(a.t().mm(g), alpha) if 2 in diff else None}
+
+
+# F.linear's kernels take the weight's own array where torch has its transpose wt (see
+# ops/nn.py): wt.t() is then a TBackward0 node over wt with wt's values, and wt's gradient
+# (torch's x.t() @ g) is g.t() @ x in the weight's layout; linear_weight_t passes it on as
+# torch's t() would.
+def _wt_t(wt):
+    return run(_weight_t(), (wt,))
+
+
+def _weight_t():
+    from ..ops.nn import _weight_t as w
+    return w
+
+
+@formula("linear_addmm")
+def _linear_addmm(g, xs, st, diff):
+    c, x, wt = xs
+    return {0: g if 0 in diff else None, 1: g.mm(_wt_t(wt)) if 1 in diff else None,
+            2: g.t().mm(x) if 2 in diff else None}
+
+
+@formula("linear_mm")
+def _linear_mm(g, xs, st, diff):
+    x, wt = xs
+    return {0: g.mm(_wt_t(wt)) if 0 in diff else None, 1: g.t().mm(x) if 1 in diff else None}
+
+
+@formula("linear_weight_t")
+def _linear_weight_t(g, xs, st, diff):
+    return {0: run(_weight_t(), (g,))}
+
+
+# ---- reductions and views ------------------------------------------------------------------
+def _sum_backward(g, shape, dim, keepdim):
+    if dim is None or not shape:
+        return g.expand(shape)
+    if not keepdim:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        for d in sorted(d % len(shape) for d in dims):
+            g = g.unsqueeze(d)
+    return g.expand(shape)
+
+
+@formula("sum")
+def _sum(g, xs, st, diff):
+    return {0: _sum_backward(g, tuple(xs[0].shape), st.get("dim"), st.get("keepdim"))}
+
+
+@formula("mean")
+def _mean(g, xs, st, diff):
+    shape, dim = tuple(xs[0].shape), st.get("dim")
+    n = 1
+    for i in (range(len(shape)) if dim is None else
+              (dim if isinstance(dim, (tuple, list)) else (dim,))):
+        n *= shape[i] if shape else 1
+    return {0: run(_div_scalar, (_sum_backward(g, shape, dim, st.get("keepdim")), n))}
+
+
+@formula("view")
+def _view(g, xs, st, diff):
+    # torch: grad.reshape(self's sizes), a view since the gradients reaching a view are laid
+    # out as their op's inputs (torchlike keeps no strides for computed tensors to tell)
+    from ..ops.shape import _view as view
+    return {0: run(view, (g,), (("shape", tuple(xs[0].shape)),))}
+
+
+@formula("t")
+def _t(g, xs, st, diff):
+    return {0: g.t()}
+
+
+@formula("expand")
+def _expand(g, xs, st, diff):
+    return {0: sum_to(g, tuple(xs[0].shape))}
