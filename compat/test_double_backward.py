@@ -153,3 +153,64 @@ R_PROG = [np.random.default_rng(3).uniform(-1, 1, (5, 3)).astype(np.float32)]
 def test_programs_that_differentiate_twice(program):
     for w, g in zip(program(torch), program(torchlike)):
         assert_same_tensor(w, g, program.__name__, check_repr=False)
+
+
+# nn functions and more ops: the gradient's own node (torch's backward kernel's name, or its
+# formula's last op) and values, first and second order. NAMED: the cases whose node names
+# torchlike reproduces; the rest (composite formulas torchlike does not write out yet, e.g.
+# logsumexp, var, prod, gather) are compared on values only.
+NN = {
+    "leaky_relu": lambda L, v, x, w: L.nn.functional.leaky_relu(v, 0.1),
+    "gelu": lambda L, v, x, w: L.nn.functional.gelu(v),
+    "gelu_tanh": lambda L, v, x, w: L.nn.functional.gelu(v, approximate="tanh"),
+    "elu": lambda L, v, x, w: L.nn.functional.elu(v),
+    "celu": lambda L, v, x, w: L.nn.functional.celu(v, 0.7),
+    "silu": lambda L, v, x, w: L.nn.functional.silu(v),
+    "softplus": lambda L, v, x, w: L.nn.functional.softplus(v),
+    "hardtanh": lambda L, v, x, w: L.nn.functional.hardtanh(v, -0.5, 0.5),
+    "logsigmoid": lambda L, v, x, w: L.nn.functional.logsigmoid(v),
+    "mse": lambda L, v, x, w: L.nn.functional.mse_loss(v, v.detach() * 0.5),
+    "smooth_l1": lambda L, v, x, w: L.nn.functional.smooth_l1_loss(v, v.detach() * 0.5),
+    "nll": lambda L, v, x, w: L.nn.functional.nll_loss(v, L.tensor([1, 0, 4, 2])),
+    "cross_entropy": lambda L, v, x, w: L.nn.functional.cross_entropy(v, L.tensor([1, 0, 4, 2])),
+    "conv2d": lambda L, v, x, w: L.nn.functional.conv2d(x, w, padding=1),
+    "max_pool2d": lambda L, v, x, w: L.nn.functional.max_pool2d(x, 2),
+    "avg_pool2d": lambda L, v, x, w: L.nn.functional.avg_pool2d(x, 2),
+    "layer_norm": lambda L, v, x, w: L.nn.functional.layer_norm(v, (5,)),
+    "batch_norm": lambda L, v, x, w: L.nn.functional.batch_norm(x, None, None, training=True),
+    "slice": lambda L, v, x, w: v[1:3, ::2],
+    "reciprocal": lambda L, v, x, w: (v * v + 1).reciprocal(),
+    "expm1": lambda L, v, x, w: v.expm1(),
+    "atan": lambda L, v, x, w: v.atan(),
+    "erf": lambda L, v, x, w: v.erf(),
+    "unsqueeze_squeeze": lambda L, v, x, w: v.unsqueeze(1).squeeze(1) * v,
+    "logsumexp": lambda L, v, x, w: v.logsumexp(1),
+    "var": lambda L, v, x, w: v.var(1),
+    "prod": lambda L, v, x, w: v.prod(1),
+    "gather": lambda L, v, x, w: v.gather(1, L.tensor([[1], [0], [4], [2]])),
+    "clamp": lambda L, v, x, w: v.clamp(-0.5, 0.5) * v,
+    "cumsum": lambda L, v, x, w: v.cumsum(1),
+}
+NAMED = set(NN) - {"logsumexp", "var", "prod", "gather", "clamp", "cumsum"}
+V45 = R.uniform(-1, 1, (4, 5)).astype(np.float32)
+XC = R.uniform(-1, 1, (2, 3, 6, 6)).astype(np.float32)
+WC = R.uniform(-1, 1, (4, 3, 3, 3)).astype(np.float32)
+
+
+def _run_nn(L, case):
+    v, x, w = (L.tensor(a, requires_grad=True) for a in (V45, XC, WC))
+    out = NN[case](L, v, x, w)
+    wrt = [x, w] if case == "conv2d" else [x] if case in (
+        "max_pool2d", "avg_pool2d", "batch_norm") else [v]
+    grads = L.autograd.grad(((out + 0.3) ** 3).sum(), wrt, create_graph=True)
+    second = L.autograd.grad(sum((g * g).sum() for g in grads), wrt)
+    return [type(g.grad_fn).__name__ for g in grads], grads, second
+
+
+@pytest.mark.parametrize("case", list(NN))
+def test_nn_gradients_differentiate_as_torch(case):
+    want, got = _run_nn(torch, case), _run_nn(torchlike, case)
+    if case in NAMED:
+        assert got[0] == want[0], "the gradients' nodes"
+    for w, g in zip(want[1] + want[2], got[1] + got[2]):
+        assert_same_tensor(w.detach(), g.detach(), case, check_repr=False)

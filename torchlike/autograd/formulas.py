@@ -5,14 +5,20 @@ over CosBackward0, and a gradient that depends on no input, like the one of `x +
 
 FORMULAS maps an op-table name to fn(grad, operands, statics, diff) -> {position: gradient} for
 the operand positions in `diff`; `gradients()` then does what torch's engine does with what a
-formula returns (sum over broadcast dimensions, cast to the operand's dtype). Ops without an
-entry keep the generic path: their jax vjp recorded as one op (registry.vjp_op).
+formula returns (sum over broadcast dimensions, cast to the operand's dtype). Where torch's
+formula is one backward kernel of its own (leaky_relu_backward, convolution_backward, ...),
+BACKWARD_OPS names its node: the op's jax vjp is recorded as one op of that name, over the
+incoming gradients and then the operands, as torch's kernel takes them. Other ops keep the
+generic path: their jax vjp recorded as one op under the forward node's name
+(registry.vjp_op).
 """
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 
-from ..ops._registry import op, run
+from ..ops._registry import Op, _no_cast, op, run
 
 FORMULAS: dict = {}
 
@@ -27,6 +33,7 @@ def formula(*names):
 
 # The backward kernels torch's formulas call, with the names torch gives their nodes.
 _mul_scalar = op("mul_scalar_formula", "MulBackward1", saves=False)(lambda a, s: a * s)
+_add_scalar = op("add_scalar_formula", "AddBackward1", saves=False)(lambda a, s: a + s)
 _div_scalar = op("div_scalar_formula", "DivBackward1", dtypes="float", saves=False)(
     lambda a, s: a / s)
 _tanh_backward = op("tanh_backward", "TanhBackwardBackward0", dtypes="same")(
@@ -48,13 +55,51 @@ def _times(t, s):
     return t if s == 1 else run(_mul_scalar, (t, s))
 
 
+# forward node -> the node of torch's backward kernel, for formulas that are one kernel
+BACKWARD_OPS = {f"{n}Backward0": f"{n}BackwardBackward0" for n in (
+    "LeakyRelu", "Gelu", "Elu", "Softplus", "Hardtanh", "MseLoss", "SmoothL1Loss", "HuberLoss",
+    "NllLoss", "NllLoss2D", "BinaryCrossEntropy", "Convolution", "MaxPool2DWithIndices",
+    "MaxPool3DWithIndices", "AvgPool2D", "AvgPool3D", "NativeLayerNorm", "NativeBatchNorm",
+    "LogSigmoid", "Hardswish", "Hardsigmoid", "Slice", "Select", "Softshrink", "Hardshrink",
+    "Threshold", "Glu", "UpsampleNearest2D", "UpsampleBilinear2D", "UpsampleNearest1D",
+    "UpsampleLinear1D", "UpsampleBicubic2D", "AdaptiveAvgPool2D", "AdaptiveMaxPool2D",
+    "ReflectionPad2D", "ReplicationPad2D", "GridSampler2D", "PreluKernel")}
+BACKWARD_OPS["CeluBackward0"] = "EluBackwardBackward0"  # torch's celu is elu's kernel
+_backward_ops: dict = {}
+
+
+def _backward_op(node, grads, name):
+    """The node's jax vjp, recorded as one op named `name` over (gradients..., operands...)."""
+    k, diff = node.kernel, node.diff
+    cts = [g if g is not None else _zeros(shape, dt) for g, (shape, dt) in
+           zip(grads, node.out_meta) if jnp.issubdtype(dt, jnp.inexact)]
+    o = _backward_ops.get((k, diff))
+    if o is None:
+        n, vjp = len(cts), k.vjp_fn(diff)
+        o = _backward_ops[(k, diff)] = Op(k.op.name + "_backward", lambda *xs: tuple(
+            vjp(list(xs[n:]), list(xs[:n]))), name, _no_cast, None, -1, True, "tensors")
+    res = run(o, tuple(cts) + tuple(node.inputs))
+    out = [None] * len(node.next_functions)
+    for j, r in zip(k.edge_index(diff), res):
+        out[j] = r
+    return out
+
+
+def _zeros(shape, dt):
+    from .._tensor import _wrap
+    return _wrap(jnp.zeros(shape, dt))
+
+
 def gradients(node, grads):
     """The gradients of one node's operands, one per next_functions edge, by its formula;
     None where the op has none (or its operands were released)."""
     k = node.kernel
-    fn = FORMULAS.get(k.op.name)
-    if fn is None or node.inputs is None or len(grads) != 1 or grads[0] is None:
+    if node.inputs is None or all(g is None for g in grads):
         return None
+    fn = FORMULAS.get(k.op.name)
+    if fn is None or len(grads) != 1:
+        name = BACKWARD_OPS.get(type(node).__name__)
+        return None if name is None else _backward_op(node, grads, name)
     operands = list(node.inputs)
     found = fn(grads[0], operands, dict(k.key[2]), node.diff)
     out = [None] * len(node.next_functions)
@@ -170,6 +215,36 @@ def _abs(g, xs, st, diff):
     return {0: g * xs[0].sgn()}
 
 
+@formula("reciprocal")
+def _reciprocal(g, xs, st, diff):
+    y = xs[0].reciprocal()
+    return {0: -g * (y * y)}
+
+
+@formula("expm1")
+def _expm1(g, xs, st, diff):
+    return {0: g * run(_add_scalar, (xs[0].expm1(), 1))}
+
+
+@formula("atan")
+def _atan(g, xs, st, diff):
+    x = xs[0]
+    return {0: g / run(_add_scalar, (x * x, 1))}
+
+
+@formula("erf")
+def _erf(g, xs, st, diff):
+    x = xs[0]
+    return {0: run(_mul_scalar, ((-x.pow(2)).exp(), 2.0 / math.sqrt(math.pi))) * g}
+
+
+@formula("silu")
+def _silu(g, xs, st, diff):  # torch's infinitely differentiable form under create_graph
+    x = xs[0]
+    s = x.sigmoid()
+    return {0: g * s * run(_add_scalar, (x * (1.0 - s), 1.0))}
+
+
 @formula("tanh")
 def _tanh(g, xs, st, diff):
     return {0: run(_tanh_backward, (g, xs[0].tanh()))}
@@ -283,6 +358,17 @@ def _view(g, xs, st, diff):
 @formula("t")
 def _t(g, xs, st, diff):
     return {0: g.t()}
+
+
+@formula("unsqueeze")
+def _unsqueeze(g, xs, st, diff):
+    return {0: g.squeeze(st["dim"])}
+
+
+@formula("squeeze_dim")
+def _squeeze_dim(g, xs, st, diff):
+    dim = st["dim"]  # () when the dimension was not 1 (nothing squeezed)
+    return {0: g.unsqueeze(dim[0]) if dim else g}
 
 
 @formula("expand")
