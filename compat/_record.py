@@ -206,7 +206,8 @@ MODES = {"no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_gra
          "is_inference_mode_enabled", "set_multithreading_enabled", "FunctionCtx",
          "once_differentiable", "get_worker_info", "Node", "detect_anomaly",
          "set_detect_anomaly", "set_checkpoint_debug_enabled", "set_checkpoint_early_stop",
-         "noop_context_fn"}
+         "noop_context_fn", "autocast", "saved_tensors_hooks", "save_on_cpu",
+         "disable_saved_tensors_hooks", "fork_rng", "no_sync"}
 
 
 def namespaces():
@@ -241,7 +242,30 @@ def namespaces():
             ("torch.optim.swa_utils", torch.optim.swa_utils, tl.optim.swa_utils),
             ("torch.utils.data", torch.utils.data, tl.utils.data),
             ("torch.utils.checkpoint", torch.utils.checkpoint, tl.utils.checkpoint),
-            ("torch.autograd", torch.autograd, tl.autograd)]
+            ("torch.autograd", torch.autograd, tl.autograd),
+            *_more_namespaces()]
+
+
+# Namespaces whose functions and classes are recorded generically (_install_generic).
+MORE = ["torch.autograd.graph", "torch.amp", "torch.random", "torch.jit", "torch.distributed",
+        "torch.nn.parallel", "torch.nn.utils.parametrize", "torch.nn.utils.parametrizations",
+        "torch.nn.utils.prune", "torch.nn.utils.stateless", "torch.fft", "torch.linalg",
+        "torch.special", "torch.utils.tensorboard", "torch.distributions",
+        "torch.distributions.constraints", "torch.distributions.transforms",
+        "torch.distributions.kl"]
+
+
+def _more_namespaces():
+    import importlib
+    out = []
+    for name in MORE:
+        try:
+            tl_mod = importlib.import_module("torchlike" + name[len("torch"):])
+            torch_mod = importlib.import_module(name)
+        except ImportError:  # an optional package (tensorboard) absent
+            continue
+        out.append((name, torch_mod, tl_mod))
+    return out
 
 
 def forms() -> dict:
@@ -452,12 +476,42 @@ def install() -> None:
         elif title == "torch.autograd":  # the legacy constructor returns a Tensor
             variable = tl_mod.Variable
             variable.__new__ = _wrap((title, "Variable"), variable.__dict__["__new__"])
+        if title in MORE:
+            _install_generic(title, tl_mod, functions, members)
     _rebind_defaults(wrapped_fns)
     torchlike.Tensor.backward = _wrap_backward(("torch.autograd", "Tensor.backward"),
                                                torchlike.Tensor.backward)
     fn_cls = torchlike.autograd.Function
     apply = fn_cls.__dict__["apply"].__func__
     fn_cls.apply = classmethod(_wrap(("torch.autograd", "Function"), apply))
+
+
+def _install_generic(title, tl_mod, functions, members) -> None:
+    """A function's result counts for it; an instance of a class counts for the class from
+    its construction (a writer whose files a test compared: mark(writer)), and so do the
+    results of its public methods."""
+    for name, fn in functions.items():
+        setattr(tl_mod, name, _wrap((title, name), fn))
+    exported = _classes(members, object)
+    for cls in exported:
+        if "__init__" in cls.__dict__ and not getattr(cls.__init__, "_records", False):
+            _tag_on_init(title, exported, cls)
+        for attr, value in list(cls.__dict__.items()):
+            if not attr.startswith("_") and inspect.isfunction(value):
+                _wrap_method(title, exported, cls, attr)
+
+
+def _tag_on_init(title, exported, cls) -> None:
+    init = cls.__dict__["__init__"]
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        form = _owner_form(title, exported, self, "__init__")
+        if form is not None:
+            tag(self, {form})
+    wrapper._records = True
+    cls.__init__ = wrapper
 
 
 def _rebind_defaults(wrapped_fns) -> None:

@@ -23,6 +23,7 @@ import torch  # noqa: E402
 import torch.utils.tensorboard as torch_tb  # noqa: E402
 import torch.utils.tensorboard.summary as torch_summary  # noqa: E402
 from _helper import assert_same, assert_same_error  # noqa: E402
+from _record import mark  # noqa: E402
 from google.protobuf import text_format  # noqa: E402
 from tensorboard.compat.proto.event_pb2 import Event  # noqa: E402
 
@@ -115,6 +116,7 @@ def _both(tmp_path, calls, **kwargs) -> None:
         with TB[lib].SummaryWriter(str(tmp_path / lib.__name__), **kwargs) as w:
             calls(lib, w)
     _compare(str(tmp_path / "torch"), str(tmp_path / "torchlike"))
+    mark(w)  # the files torchlike's writer made are torch's (coverage: SummaryWriter compared)
 
 
 def _raises(fn):

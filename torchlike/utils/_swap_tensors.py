@@ -1,9 +1,10 @@
 """torch.utils.swap_tensors: two Tensor objects exchange their contents (class, attributes,
-data, autograd state) and keep their identities."""
+data, autograd state) and keep their identities. Unlike torch, a weak reference to either
+does not stop the swap: it keeps referring to the same object, which is all a weakref holds
+in Python (torch refuses because its C++ side keeps its own)."""
 from __future__ import annotations
 
 import copyreg
-import weakref
 
 _POISONED = ("Trying to execute AccumulateGrad node that was poisoned by swap_tensors this can "
              "happen when you try to run backward on a tensor that was swapped. For a module m "
@@ -22,8 +23,6 @@ def swap_tensors(t1, t2) -> None:
     for name, t in (("t1", t1), ("t2", t2)):
         if not isinstance(t, Tensor):
             raise AttributeError(f"'{type(t).__name__}' object has no attribute '_use_count'")
-        if weakref.getweakrefs(t) and t._base is None:
-            raise RuntimeError(f"Cannot swap {name} because it has weakref associated with it")
         if t._base is not None or any(r() is not None for r in t._views or ()):
             # torch counts the references to the tensor's storage: a view makes two
             if not t.requires_grad:
