@@ -23,6 +23,26 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # name: (file, text, replacement, test files)
 MUTANTS = {
+    "multinomial_draws_before_normalising": (
+        "torchlike/_random_sequential.py",
+        "            cum = cum / cum[-1]\n",
+        "",
+        ["compat/test_creation.py"]),
+    "gamma_third_in_double": (
+        "torchlike/_random_sequential.py",
+        "_THIRD32 = float(np.float32(1.0) / np.float32(3.0))",
+        "_THIRD32 = 1.0 / 3.0",
+        ["compat/test_creation.py"]),
+    "double_backward_cos_sign": (
+        "torchlike/autograd/formulas.py",
+        "return {0: g * -xs[0].sin()}",
+        "return {0: g * xs[0].sin()}",
+        ["compat/test_double_backward.py"]),
+    "double_backward_mean_divides_once_too_few": (
+        "torchlike/autograd/formulas.py",
+        "        n *= shape[i] if shape else 1",
+        "        n = shape[i] if shape else 1",
+        ["compat/test_double_backward.py"]),
     "smooth_l1_ignores_beta": (
         "torchlike/nn/_functional_loss.py",
         "jnp.where(a < beta, 0.5 * d * d / safe, a - 0.5 * beta)",
