@@ -634,6 +634,14 @@ SEEDED = {  # torch's CPU generator, draw for draw: what a seeded program prints
                            "generator=g), L.poisson(L.ones(4) * 3, generator=g), "
                            "x.exponential_(generator=g).clone(), L.normal(x, 1.0, generator=g),"
                            " L.rand(2, generator=g)]",
+    "data_with_generators": "g = L.Generator().manual_seed(5); D = L.utils.data; ds = D."
+                            "TensorDataset(L.arange(10.)); obs += [[b[0].tolist() for b in "
+                            "D.DataLoader(ds, batch_size=3, shuffle=True, generator=g)], "
+                            "[list(s.indices) for s in D.random_split(range(10), [0.3, 0.7], "
+                            "generator=g)], list(D.RandomSampler(range(6), replacement=True, "
+                            "num_samples=8, generator=g)), list(D.WeightedRandomSampler([0.1, "
+                            "0.5, 0.4], 6, generator=g)), list(D.WeightedRandomSampler([0.1, "
+                            "0.5, 0.4], 2, replacement=False, generator=g)), g.get_state()]",
 }
 
 
