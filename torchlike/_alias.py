@@ -1,5 +1,9 @@
 """Import machinery: `import torch` (and `torch.X.Y`) resolving to torchlike inside the running
-interpreter, and `torchlike.X` generated for a torch module torchlike has no file for."""
+interpreter, and `torchlike.X` generated for a torch module torchlike has no file for.
+
+Under the alias, torchlike's classes also carry torch's `__module__`/`__qualname__`
+(_pickle_names.rename, on install and after each torch.* import), so plain pickles name them as
+torch does; multiprocessing's spawn children install the alias before they unpickle anything."""
 
 import importlib
 import importlib.abc
@@ -7,6 +11,7 @@ import importlib.machinery
 import sys
 from types import ModuleType
 
+from . import _pickle_names
 from ._errors import has_submodules, is_torch_module, missing
 
 _ALIAS = "torch"
@@ -35,6 +40,7 @@ class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             if exc.name is not None and (real == exc.name or real.startswith(exc.name + ".")):
                 return None
             raise
+        _pickle_names.rename()  # classes it brought get torch's names (see _pickle_names)
         return importlib.machinery.ModuleSpec(
             fullname, self, loader_state=(module, getattr(module, "__spec__", None))
         )
@@ -112,6 +118,32 @@ def install_alias() -> None:
     if not any(isinstance(f, _TorchAliasFinder) for f in sys.meta_path):
         # First in line, so the path finder never loads torchlike files a second time as torch.*.
         sys.meta_path.insert(0, _TorchAliasFinder())
+    _pickle_names.rename()  # torchlike's classes under torch's names, for plain pickle
+    _spawn_with_alias()
+
+
+class _AliasInChild:
+    """Unpickled first in a multiprocessing spawn child (in its preparation data, before the
+    parent's `__main__` is re-run and the process object is unpickled): the alias there too."""
+
+    def __reduce__(self):
+        return install_alias, ()
+
+
+def _spawn_with_alias() -> None:
+    """Spawned children install the alias as well: they unpickle classes by torch's names."""
+    import multiprocessing.spawn as spawn
+    original = spawn.get_preparation_data
+    if getattr(original, "_torchlike_alias", False):
+        return
+
+    def get_preparation_data(name):
+        data = original(name)
+        if getattr(sys.modules.get(_ALIAS), "__name__", None) == _TARGET:
+            data["torchlike_alias"] = _AliasInChild()  # spawn's prepare() skips unknown keys
+        return data
+    get_preparation_data._torchlike_alias = True
+    spawn.get_preparation_data = get_preparation_data
 
 
 # torchlike imports this module on startup: from then on every torch module can be imported.

@@ -1,7 +1,9 @@
 """torch.load's weights_only policy: the globals a user allows (add_safe_globals,
 safe_globals), torch's wording when a checkpoint needs another, and the unpickler that enforces
 it: like torch's, a small pickle machine that runs only the opcodes torch's checkpoints use and
-builds only allowed globals, failing where torch's fails with the same exception types."""
+builds only allowed globals, failing where torch's fails with the same exception types.
+A torchlike class or function a user allows also admits torch's pickle name for it
+(add_safe_globals([torch.nn.Linear]) admits `torch.nn.modules.linear.Linear`; _pickle_names)."""
 from __future__ import annotations
 
 import _compat_pickle
@@ -14,6 +16,8 @@ from collections import Counter, OrderedDict
 from pickle import UnpicklingError, decode_long
 from struct import unpack
 from typing import TYPE_CHECKING, Any
+
+from ._pickle_names import torch_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,7 +33,10 @@ def _user_globals() -> dict[str, Any]:
             continue
         full = f"{f.__module__}.{f.__qualname__}"
         rc[full] = f
-        if full.startswith("torchlike."):  # the checkpoint names it torch.X
+        torch = torch_name(f)  # the checkpoint names it as torch does
+        if torch is not None:
+            rc[".".join(torch)] = f
+        elif full.startswith("torchlike."):
             rc["torch" + full[len("torchlike"):]] = f
     return rc
 

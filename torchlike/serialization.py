@@ -12,14 +12,20 @@ float32`) need not exist in this interpreter, and the C pickler checks every glo
 importing it. So `_Pickler` subclasses the pure-Python `pickle._Pickler`: `reducer_override`
 gives tensors, Sizes and devices torch's reductions, and `save_global` writes torch's names
 (a `_Global` placeholder, or a torchlike object under its `torch.` name) without importing.
+A whole module (`torch.save(model)`) pickles as torch's would: each class and function under
+the name torch pickles it by (`torch.nn.modules.activation MultiheadAttention`,
+`torch._C._nn gelu`; _pickle_names, from tables generated from torch), with or without the
+`torch` alias, and each module's state with what torch's class stores and torchlike's computes
+(_module_state), so real torch loads it and runs it.
 
 Reading treats the file as untrusted, as torch does, and fails where torch fails with torch's
 exception: the archive's records are found by torch's reader's rules (_checkpoint_archive), the
 records read in torch's order, the pickle run by torch's weights_only unpickler
 (_weights_only.WeightsUnpickler; with weights_only=False, `_Unpickler.find_class` maps torch's
-names to torchlike objects, never importing `torch`), and each tensor checked against its
-storage before it is built (_checkpoint_tensors). Tensors naming one storage become views of one
-base (slices and `unfold`), so loaded views share memory as in torch.
+names to torchlike objects, torch's classes' pickle names included, never importing `torch`),
+and each tensor checked against its storage before it is built (_checkpoint_tensors). Tensors
+naming one storage become views of one base (slices and `unfold`), so loaded views share memory
+as in torch.
 
 Differences: legacy (pre-zip) checkpoints load only when they hold no storage
 (NotImplementedError at the first); `mmap` maps the file but copies the storages out; a view
@@ -37,6 +43,7 @@ import pickle
 import secrets
 import struct
 import sys
+import types
 import warnings
 import zipfile
 from codecs import encode as _encode
@@ -60,6 +67,8 @@ from ._checkpoint_tensors import (
     record_nbytes,
 )
 from ._errors import missing as _missing
+from ._module_state import torch_state
+from ._pickle_names import torch_name, torchlike_object
 from ._tensor import Size, Tensor, _Synced, _wrap
 from ._weights_only import (
     _UNSAFE,
@@ -134,6 +143,9 @@ def _torch_name(obj) -> tuple[str, str] | None:
             return fixed[obj]
     except TypeError:  # unhashable
         return None
+    found = torch_name(obj)
+    if found is not None:
+        return found
     module = getattr(obj, "__module__", None) or ""
     if module == "torchlike" or module.startswith("torchlike."):
         return "torch" + module[len("torchlike"):], obj.__qualname__
@@ -156,6 +168,7 @@ class _Pickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         from .nn.modules._utils import _HookDict
+        from .nn.modules.module import Module
         from .nn.parameter import Parameter
         if isinstance(obj, Tensor):
             args = self._tensor_args(obj)
@@ -165,7 +178,8 @@ class _Pickler(pickle._Pickler):
             return _REBUILD_V2, args
         if type(obj) is _Reduced:
             return tuple(obj)
-        if isinstance(obj, (_Global, D.dtype)):
+        if isinstance(obj, (_Global, D.dtype)) or (
+                type(obj) is types.FunctionType and _torch_name(obj) is not None):
             return "global"  # a str: pickle calls save_global, which writes torch's name
         if type(obj) is Size:
             return Size, (tuple(obj),)
@@ -174,7 +188,17 @@ class _Pickler(pickle._Pickler):
             return _device.device, (kind,) if obj.index is None else (kind, obj.index)
         if type(obj) is _HookDict:
             return OrderedDict, (), None, None, iter(obj.items())
+        if isinstance(obj, Module):
+            return self._module(obj)
         return NotImplemented
+
+    def _module(self, obj):
+        """A module's own reduction, with what torch's class expects in its state added."""
+        extra = torch_state(obj)
+        if not extra:
+            return NotImplemented
+        func, args, state, *rest = obj.__reduce_ex__(self.proto)
+        return (func, args, {**state, **extra}, *rest)
 
     def save_global(self, obj, name=None):
         target = _torch_name(obj)
@@ -329,6 +353,9 @@ class _Unpickler(pickle.Unpickler):
         full = f"{module}.{name}"
         if full in self.known:
             return self.known[full]
+        found = torchlike_object(module, name)
+        if found is not None:
+            return found
         if module == "torch" and name.endswith("Storage"):
             return StorageType(name)
         if module == "torch" or module.startswith("torch."):
