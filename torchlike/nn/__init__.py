@@ -128,6 +128,8 @@ from .modules import MultiMarginLoss as MultiMarginLoss
 from .modules import MultiLabelMarginLoss as MultiLabelMarginLoss
 from .modules import PoissonNLLLoss as PoissonNLLLoss
 from .modules import GaussianNLLLoss as GaussianNLLLoss
+from .modules import CTCLoss as CTCLoss
+from .modules import AdaptiveLogSoftmaxWithLoss as AdaptiveLogSoftmaxWithLoss
 
 
 from . import parallel as parallel

@@ -444,6 +444,9 @@ from ._functional_extra_loss import multi_margin_loss as multi_margin_loss  # no
 from ._functional_extra_loss import multilabel_margin_loss as multilabel_margin_loss  # noqa: E402,E501
 from ._functional_extra_loss import poisson_nll_loss as poisson_nll_loss  # noqa: E402
 from ._functional_extra_loss import gaussian_nll_loss as gaussian_nll_loss  # noqa: E402
+from ._functional_grid import affine_grid as affine_grid  # noqa: E402
+from ._functional_grid import grid_sample as grid_sample  # noqa: E402
+from ._functional_ctc import ctc_loss as ctc_loss  # noqa: E402
 
 
 __getattr__ = _missing("torch.nn.functional")  # names torchlike lacks: NotImplementedError

@@ -122,6 +122,8 @@ from .extra import MultiMarginLoss as MultiMarginLoss
 from .extra import MultiLabelMarginLoss as MultiLabelMarginLoss
 from .extra import PoissonNLLLoss as PoissonNLLLoss
 from .extra import GaussianNLLLoss as GaussianNLLLoss
+from .ctc import CTCLoss as CTCLoss
+from .adaptive import AdaptiveLogSoftmaxWithLoss as AdaptiveLogSoftmaxWithLoss
 
 from ..._errors import missing as _missing  # noqa: E402
 __getattr__ = _missing("torch.nn.modules")  # names torchlike lacks: NotImplementedError
