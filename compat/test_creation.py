@@ -599,7 +599,9 @@ SEEDED = {  # torch's CPU generator, draw for draw: what a seeded program prints
     "bernoulli_dropout": "L.manual_seed(6); F = L.nn.functional; obs += [L.empty(3, 5)."
                          "bernoulli_(0.3), L.bernoulli(L.rand(6)), L.empty(4).bernoulli_("
                          "L.tensor([0.1, 0.9, 0.5, 0.5])), F.dropout(L.ones(12), 0.4), "
-                         "F.dropout2d(L.ones(2, 3, 2, 2), 0.5), L.nn.Dropout(0.25)(L.ones(8))]",
+                         "F.dropout2d(L.ones(2, 3, 2, 2), 0.5), L.nn.Dropout(0.25)(L.ones(8)), "
+                         "F.dropout(L.ones(4), 1.0), F.alpha_dropout(L.ones(4), 1.0, True), "
+                         "L.rand(2)]",  # p=1 draws nothing
     "state_roundtrip": "L.manual_seed(5); L.randn(1); s = L.get_rng_state(); a = L.randn(3); "
                        "L.set_rng_state(s); obs.append(bool((a == L.randn(3)).all()))",
     # torch's CPUGeneratorImplState, byte for byte (so checkpoints holding it move both ways)

@@ -179,9 +179,9 @@ glu_op = op("glu", "GluBackward0", dtypes="same")(_glu)
 def dropout_noise(shape, p, dtype, rng):
     """torch's `bernoulli_(1 - p).div_(1 - p)` noise as a host array of `dtype` (rng: the
     torch generator)."""
-    keep = rng.bernoulli(shape, 1 - p)
-    if p >= 1:
+    if p >= 1:  # torch returns zeros without drawing
         return np.zeros(shape, dtype.np)
+    keep = rng.bernoulli(shape, 1 - p)
     return keep.astype(dtype.np) / np.asarray(1 - p, dtype.np)
 
 
