@@ -491,7 +491,8 @@ def _install_generic(title, tl_mod, functions, members) -> None:
     its construction (a writer whose files a test compared: mark(writer)), and so do the
     results of its public methods."""
     for name, fn in functions.items():
-        setattr(tl_mod, name, _wrap((title, name), fn))
+        if inspect.isroutine(fn):  # not callable objects (biject_to, identity_transform):
+            setattr(tl_mod, name, _wrap((title, name), fn))  # a function loses their attributes
     exported = _classes(members, object)
     for cls in exported:
         if "__init__" in cls.__dict__ and not getattr(cls.__init__, "_records", False):

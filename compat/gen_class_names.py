@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # The public modules whose names are listed: the families a pickled model or optimizer holds.
 PUBLIC = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "torch.autograd", "torch.amp",
-          "torch.cuda.amp", "torch.cpu.amp", "torch.utils.checkpoint")
+          "torch.cuda.amp", "torch.cpu.amp", "torch.utils.checkpoint", "torch.distributions",
+          "torch.utils.tensorboard", "torch.distributed", "torch.nn.parallel")
 # Defining modules whose unexported classes are listed too.
 WALKED = ("torch.nn.modules.", "torch.nn.parameter", "torch.nn.utils.", "torch.optim.",
           "torch.utils.data.", "torch.autograd.", "torch.amp.", "torch.distributions.")

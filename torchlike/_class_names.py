@@ -136,6 +136,285 @@ PICKLED = {
     "torch.cuda.amp torch.cuda.amp.grad_scaler": (
         "GradScaler"
     ),
+    "torch.distributed torch._C._distributed_c10d": (
+        "BuiltinCommHookType FileStore GradBucket HashStore Logger Reducer TCPStore"
+    ),
+    "torch.distributed torch.distributed.device_mesh": (
+        "DeviceMesh init_device_mesh"
+    ),
+    "torch.distributed torch.distributed.distributed_c10d": (
+        "AllToAllOptions AllreduceCoalescedOptions AllreduceOptions Backend BackendConfig "
+        "BarrierOptions BroadcastOptions DebugLevel GatherOptions GroupMember P2POp PrefixStore "
+        "ProcessGroup ProcessGroupGloo ReduceOp ReduceOptions ReduceScatterOptions "
+        "ScatterOptions Store Work all_gather all_gather_coalesced all_gather_into_tensor "
+        "all_gather_object all_gather_single all_reduce all_reduce_coalesced all_to_all "
+        "all_to_all_single barrier batch_isend_irecv broadcast broadcast_object_list "
+        "destroy_process_group gather gather_object get_backend get_backend_config "
+        "get_default_backend_for_device get_global_rank get_group_rank get_node_local_rank "
+        "get_pg_count get_process_group_ranks get_rank get_world_size group init_process_group "
+        "irecv is_backend_available is_gloo_available is_initialized is_mpi_available "
+        "is_nccl_available is_torchelastic_launched is_ucc_available is_xccl_available isend "
+        "monitored_barrier new_group new_subgroups new_subgroups_by_enumeration record_comm "
+        "recv recv_object_list reduce reduce_scatter reduce_scatter_single "
+        "reduce_scatter_tensor scatter scatter_object_list send send_object_list shrink_group "
+        "split_group supports_complex"
+    ),
+    "torch.distributed torch.distributed.rendezvous": (
+        "register_rendezvous_handler rendezvous"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.api": (
+        "CheckpointException"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.default_planner": (
+        "DefaultLoadPlanner DefaultSavePlanner"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.filesystem": (
+        "FileSystemReader FileSystemWriter"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.hf_storage": (
+        "HuggingFaceStorageReader HuggingFaceStorageWriter"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.metadata": (
+        "BytesStorageMetadata ChunkStorageMetadata Metadata TensorStorageMetadata"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.optimizer": (
+        "load_sharded_optimizer_state_dict"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.planner": (
+        "LoadPlan LoadPlanner ReadItem SavePlan SavePlanner WriteItem"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.quantized_hf_storage": (
+        "QuantizedHuggingFaceStorageReader"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.state_dict_loader": (
+        "load load_state_dict"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.state_dict_saver": (
+        "async_save save save_state_dict"
+    ),
+    "torch.distributed.checkpoint torch.distributed.checkpoint.storage": (
+        "StorageReader StorageWriter"
+    ),
+    "torch.distributed.device_mesh torch._C._distributed_c10d": (
+        "C10dBackend:Backend"
+    ),
+    "torch.distributed.device_mesh torch._opaque_base": (
+        "OpaqueBase"
+    ),
+    "torch.distributed.device_mesh torch.utils._typing_utils": (
+        "not_none"
+    ),
+    "torch.distributed.elastic.multiprocessing.errors torch.distributed.elastic.multiprocessing.errors.error_handler": (
+        "ErrorHandler"
+    ),
+    "torch.distributed.elastic.multiprocessing.errors torch.distributed.elastic.multiprocessing.errors.handlers": (
+        "get_error_handler"
+    ),
+    "torch.distributed.elastic.multiprocessing.errors torch.distributed.elastic.utils.logging": (
+        "get_logger"
+    ),
+    "torch.distributed.fsdp torch.distributed.fsdp._flat_param": (
+        "FlatParameter"
+    ),
+    "torch.distributed.fsdp torch.distributed.fsdp.api": (
+        "BackwardPrefetch CPUOffload FullOptimStateDictConfig FullStateDictConfig "
+        "LocalOptimStateDictConfig LocalStateDictConfig MixedPrecision OptimStateDictConfig "
+        "ShardedOptimStateDictConfig ShardedStateDictConfig ShardingStrategy StateDictConfig "
+        "StateDictSettings StateDictType"
+    ),
+    "torch.distributed.fsdp torch.distributed.fsdp.fully_sharded_data_parallel": (
+        "FullyShardedDataParallel OptimStateKeyType"
+    ),
+    "torch.distributed.optim torch.distributed.optim.optimizer": (
+        "DistributedOptimizer"
+    ),
+    "torch.distributed.optim torch.distributed.optim.post_localSGD_optimizer": (
+        "PostLocalSGDOptimizer"
+    ),
+    "torch.distributed.optim torch.distributed.optim.utils": (
+        "as_functional_optim"
+    ),
+    "torch.distributed.optim torch.distributed.optim.zero_redundancy_optimizer": (
+        "ZeroRedundancyOptimizer"
+    ),
+    "torch.distributions torch.distributions.bernoulli": (
+        "Bernoulli"
+    ),
+    "torch.distributions torch.distributions.beta": (
+        "Beta"
+    ),
+    "torch.distributions torch.distributions.binomial": (
+        "Binomial"
+    ),
+    "torch.distributions torch.distributions.categorical": (
+        "Categorical"
+    ),
+    "torch.distributions torch.distributions.cauchy": (
+        "Cauchy"
+    ),
+    "torch.distributions torch.distributions.chi2": (
+        "Chi2"
+    ),
+    "torch.distributions torch.distributions.continuous_bernoulli": (
+        "ContinuousBernoulli"
+    ),
+    "torch.distributions torch.distributions.dirichlet": (
+        "Dirichlet"
+    ),
+    "torch.distributions torch.distributions.distribution": (
+        "Distribution"
+    ),
+    "torch.distributions torch.distributions.exp_family": (
+        "ExponentialFamily"
+    ),
+    "torch.distributions torch.distributions.exponential": (
+        "Exponential"
+    ),
+    "torch.distributions torch.distributions.fishersnedecor": (
+        "FisherSnedecor"
+    ),
+    "torch.distributions torch.distributions.gamma": (
+        "Gamma"
+    ),
+    "torch.distributions torch.distributions.generalized_pareto": (
+        "GeneralizedPareto"
+    ),
+    "torch.distributions torch.distributions.geometric": (
+        "Geometric"
+    ),
+    "torch.distributions torch.distributions.gumbel": (
+        "Gumbel"
+    ),
+    "torch.distributions torch.distributions.half_cauchy": (
+        "HalfCauchy"
+    ),
+    "torch.distributions torch.distributions.half_normal": (
+        "HalfNormal"
+    ),
+    "torch.distributions torch.distributions.independent": (
+        "Independent"
+    ),
+    "torch.distributions torch.distributions.inverse_gamma": (
+        "InverseGamma"
+    ),
+    "torch.distributions torch.distributions.kl": (
+        "kl_divergence register_kl"
+    ),
+    "torch.distributions torch.distributions.kumaraswamy": (
+        "Kumaraswamy"
+    ),
+    "torch.distributions torch.distributions.laplace": (
+        "Laplace"
+    ),
+    "torch.distributions torch.distributions.lkj_cholesky": (
+        "LKJCholesky"
+    ),
+    "torch.distributions torch.distributions.log_normal": (
+        "LogNormal"
+    ),
+    "torch.distributions torch.distributions.logistic_normal": (
+        "LogisticNormal"
+    ),
+    "torch.distributions torch.distributions.lowrank_multivariate_normal": (
+        "LowRankMultivariateNormal"
+    ),
+    "torch.distributions torch.distributions.mixture_same_family": (
+        "MixtureSameFamily"
+    ),
+    "torch.distributions torch.distributions.multinomial": (
+        "Multinomial"
+    ),
+    "torch.distributions torch.distributions.multivariate_normal": (
+        "MultivariateNormal"
+    ),
+    "torch.distributions torch.distributions.negative_binomial": (
+        "NegativeBinomial"
+    ),
+    "torch.distributions torch.distributions.normal": (
+        "Normal"
+    ),
+    "torch.distributions torch.distributions.one_hot_categorical": (
+        "OneHotCategorical OneHotCategoricalStraightThrough"
+    ),
+    "torch.distributions torch.distributions.pareto": (
+        "Pareto"
+    ),
+    "torch.distributions torch.distributions.poisson": (
+        "Poisson"
+    ),
+    "torch.distributions torch.distributions.relaxed_bernoulli": (
+        "RelaxedBernoulli"
+    ),
+    "torch.distributions torch.distributions.relaxed_categorical": (
+        "RelaxedOneHotCategorical"
+    ),
+    "torch.distributions torch.distributions.studentT": (
+        "StudentT"
+    ),
+    "torch.distributions torch.distributions.transformed_distribution": (
+        "TransformedDistribution"
+    ),
+    "torch.distributions torch.distributions.transforms": (
+        "AbsTransform AffineTransform CatTransform ComposeTransform CorrCholeskyTransform "
+        "CumulativeDistributionTransform ExpTransform IndependentTransform "
+        "LowerCholeskyTransform PositiveDefiniteTransform PowerTransform ReshapeTransform "
+        "SigmoidTransform SoftmaxTransform SoftplusTransform StackTransform "
+        "StickBreakingTransform TanhTransform Transform"
+    ),
+    "torch.distributions torch.distributions.uniform": (
+        "Uniform"
+    ),
+    "torch.distributions torch.distributions.von_mises": (
+        "VonMises"
+    ),
+    "torch.distributions torch.distributions.weibull": (
+        "Weibull"
+    ),
+    "torch.distributions torch.distributions.wishart": (
+        "Wishart"
+    ),
+    "torch.distributions.bernoulli torch.distributions.utils": (
+        "broadcast_all lazy_property logits_to_probs probs_to_logits"
+    ),
+    "torch.distributions.bernoulli torch.nn.functional": (
+        "binary_cross_entropy_with_logits"
+    ),
+    "torch.distributions.constraints torch.distributions.constraints": (
+        "cat:_Cat dependent_property:_DependentProperty greater_than:_GreaterThan "
+        "greater_than_eq:_GreaterThanEq half_open_interval:_HalfOpenInterval "
+        "independent:_IndependentConstraint integer_interval:_IntegerInterval "
+        "interval:_Interval less_than:_LessThan multinomial:_Multinomial stack:_Stack _Boolean "
+        "_CorrCholesky _Dependent _IntegerGreaterThan _IntegerLessThan _LowerCholesky "
+        "_LowerTriangular _OneHot _PositiveDefinite _PositiveSemidefinite _Real _Simplex "
+        "_Square _Symmetric"
+    ),
+    "torch.distributions.continuous_bernoulli torch.distributions.utils": (
+        "clamp_probs"
+    ),
+    "torch.distributions.dirichlet torch.autograd.function": (
+        "once_differentiable"
+    ),
+    "torch.distributions.dirichlet torch.distributions.dirichlet": (
+        "_Dirichlet"
+    ),
+    "torch.distributions.kl torch.distributions.kl": (
+        "_Match"
+    ),
+    "torch.distributions.transforms torch._C._nn": (
+        "softplus"
+    ),
+    "torch.distributions.transforms torch.distributions.transforms": (
+        "_InverseTransform"
+    ),
+    "torch.distributions.transforms torch.distributions.utils": (
+        "tril_matrix_to_vec vec_to_tril_matrix"
+    ),
+    "torch.distributions.transforms torch.nn.functional": (
+        "pad"
+    ),
+    "torch.distributions.utils torch.distributions.utils": (
+        "_lazy_property_and_property"
+    ),
     "torch.nn torch.nn.modules.activation": (
         "CELU ELU GELU GLU Hardshrink Hardsigmoid Hardswish Hardtanh LeakyReLU LogSigmoid "
         "LogSoftmax Mish MultiheadAttention PReLU RReLU ReLU ReLU6 SELU SiLU Sigmoid Softmax "
@@ -421,5 +700,8 @@ PICKLED = {
     "torch.utils.data.datapipes.datapipe torch.utils.data.datapipes.datapipe": (
         "_DataPipeSerializationWrapper _IterDataPipeSerializationWrapper "
         "_MapDataPipeSerializationWrapper"
+    ),
+    "torch.utils.tensorboard torch.utils.tensorboard.writer": (
+        "FileWriter SummaryWriter"
     ),
 }
