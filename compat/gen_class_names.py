@@ -94,6 +94,7 @@ def render(table: dict[tuple[str, str], list[str]]) -> str:
            "the names torch.PUBLIC.NAME that pickle as torch.PICKLED.NAME (NAME:QUALNAME: as",
            "torch.PICKLED.QUALNAME); where PUBLIC is PICKLED, classes torch does not export.",
            '"""',
+           "# ruff: noqa: E501  (keys are long module paths)",
            "",
            "PICKLED = {"]
     for (public, where), names in sorted(table.items()):
