@@ -18,7 +18,7 @@ import jax.numpy as jnp
 
 from .. import _tensor as T  # a module reference: _tensor imports autograd in turn
 from .._compile import jit
-from . import anomaly_mode, fused, grad_mode
+from . import anomaly_mode, fused, grad_edges, grad_mode
 from .graph import AccumulateGrad
 
 
@@ -110,6 +110,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         result = _deliver(leaf_grads, targets, accumulate, inputs)
     else:
         parent = anomaly_mode.current.node
+        task = grad_edges.begin(order, targets, accumulate)  # for register_multi_grad_hook
         try:
             result = _eager(order, roots, targets, accumulate, create_graph, inputs)
         except Exception:
@@ -118,6 +119,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             raise
         finally:
             anomaly_mode.current.node = parent
+            grad_edges.end(task)
     if not retain_graph:
         for n in order:
             n.release()
@@ -184,7 +186,8 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs):
                         captured[(node, nr)] = g
                 if not accumulate and all(k in captured for k in targets):
                     break
-            if all(g is None for g in grads):  # nothing reached it: nothing leaves it
+            # nothing reached it: nothing leaves it (a custom Function's backward still runs)
+            if not hasattr(node, "apply") and all(g is None for g in grads):
                 in_grads = [None] * len(node.next_functions)
             else:
                 in_grads = node.apply(grads, create_graph) if hasattr(node, "apply") else \

@@ -1,10 +1,14 @@
-"""Graph nodes: one Python class per PyTorch grad_fn name, AccumulateGrad for leaves.
+"""Graph nodes: one Python class per PyTorch grad_fn name, AccumulateGrad for leaves; and
+torch.autograd.graph's public surface (saved-tensor hooks, gradient edges, multi-grad hooks).
 
 A node records what backward needs: the kernel that ran, the operand values it saw, which
 operands need gradients (`diff`), and `next_functions` (torch's edges: (node, output_nr)).
+Each class carries torch's `_saved_<name>` / `_raw_saved_<name>` attributes for its name
+(saved_values.py reads them off the node).
 """
 from __future__ import annotations
 
+import abc
 import itertools
 import re
 
@@ -12,6 +16,9 @@ import jax
 import jax.numpy as jnp
 
 _seq = itertools.count()  # creation order: every edge points to an older node
+# name() of torch's hand-written C++ nodes: their C++ name (generated ones: the class name)
+_CPP_NAMES = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
+              "CopySlices": "torch::autograd::CopySlices"}
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the graph "
@@ -20,12 +27,15 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "tensors after calling backward.")
 
 
-class Node:
-    """Base of every grad_fn class; `type(node).__name__` is torch's name (AddBackward0...)."""
+class Node(metaclass=abc.ABCMeta):
+    """Base of every grad_fn class; `type(node).__name__` is torch's name (AddBackward0...).
+    torch.autograd.graph.Node: an abstract base class in torch (its grad_fn classes are
+    registered with it), torchlike's concrete one (they derive from it)."""
 
     __slots__ = ("kernel", "args", "inputs", "diff", "next_functions", "out_meta", "_hooks",
                  "_pre_hooks", "_freed", "_hollow", "metadata", "saved_versions", "seq",
-                 "__weakref__")
+                 "_raw", "__weakref__")
+    # _raw (unset until used): {name: saved_tensors.SavedTensor} for _raw_saved_<name>
     fusable = True  # plain op nodes run inside the fused, cached backward
 
     def __init__(self, kernel, args, inputs, diff, next_functions, out_meta):
@@ -44,7 +54,8 @@ class Node:
         self.seq = next(_seq)
 
     def name(self) -> str:
-        return type(self).__name__
+        name = type(self).__name__
+        return _CPP_NAMES.get(name, name)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -166,8 +177,30 @@ _classes: dict[str, type] = {}
 
 
 def node_class(name: str) -> type:
-    """The Node subclass named `name`, made once."""
+    """The Node subclass named `name`, made once, with torch's saved-value attributes."""
     cls = _classes.get(name)
     if cls is None:
-        cls = _classes[name] = type(name, (Node,), {"__slots__": ()})
+        # torch's node classes are C++ types: their module reads "builtins"
+        cls = _classes[name] = type(name, (Node,), {"__slots__": (), "__module__": "builtins"})
+        saved_values.attach(cls)
     return cls
+
+
+# torch.autograd.graph's public names (imported last: these modules use the classes above)
+from . import saved_values  # noqa: E402
+from .grad_edges import GradientEdge as GradientEdge  # noqa: E402
+from .grad_edges import get_gradient_edge as get_gradient_edge  # noqa: E402
+from .grad_edges import increment_version as increment_version  # noqa: E402
+from .grad_edges import register_multi_grad_hook as register_multi_grad_hook  # noqa: E402
+from .saved_tensors import disable_saved_tensors_hooks as disable_saved_tensors_hooks  # noqa
+from .saved_tensors import save_on_cpu as save_on_cpu  # noqa: E402
+from .saved_tensors import saved_tensors_hooks as saved_tensors_hooks  # noqa: E402
+
+_UNSUPPORTED = ("allow_mutation_on_saved_tensors", "region_activation_memory_budget",
+                "set_warn_on_accumulate_grad_stream_mismatch", "set_override_stale_capture_stream")
+
+
+def __getattr__(name: str):
+    if name in _UNSUPPORTED:
+        raise NotImplementedError(f"torch.autograd.graph.{name} is not implemented in torchlike")
+    raise AttributeError(f"module 'torch.autograd.graph' has no attribute '{name}'")

@@ -21,6 +21,8 @@ from .._meta import kernel_twin as _meta_twin
 from .._tensor import Tensor, _check_inplace, _differentiable_view, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import node_class
+from ..autograd import saved_tensors as _saved_tensors
+from ..autograd.saved_tensors import hooks_on as _hooks_on
 
 OPS: dict[str, "Op"] = {}
 
@@ -480,6 +482,8 @@ def _record(op, k, operands, args, diff, outs):
         node.saved_versions = ()
     elif op.saves == "out":
         node.saved_versions = ((outs[0]._vc, outs[0]._vc[0], None),)
+    if _hooks_on:  # a saved_tensors_hooks context is active (some thread)
+        _saved_tensors.pack(node, operands, outs)
 
 
 def inplace(self, result, c_name: bool = False) -> "Tensor":
