@@ -601,3 +601,116 @@ def test_gradcheck_jacobian_helpers():
                 m.get_numerical_jacobian_wrt_specific_input(lambda x, y: (x * y.sum(),), 1,
                                                             (a, b), (a * b.sum(),), 1e-6))
     _same(run, rtol=1e-9)  # central differences turn a 1-ulp difference into 1e-16 / eps
+
+
+# ---- custom Function: what the engine does with its gradients ---------------------------------
+
+def _fn_class(L, backward, forward=lambda ctx, a, k, b: a * k + b, materialize=True):
+    """A Function with forward(a, k, b) and the given backward; backward's calls recorded."""
+    calls = []
+
+    class Fn(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, *args):
+            ctx.set_materialize_grads(materialize)
+            return forward(ctx, *args)
+
+        @staticmethod
+        def backward(ctx, *grads):
+            calls.append(grads)
+            return backward(L, *grads)
+    return Fn, calls
+
+
+# backward(L, g) -> the gradients for (a, k, b); a is float32 (2,), b float32 (2,)
+_RETURNS = {
+    "float64": lambda L, g: (g.double() * 3, None, g),
+    "float16": lambda L, g: (g.half(), None, g),
+    "int64": lambda L, g: (L.ones(2, dtype=L.int64), None, g),
+    "bool": lambda L, g: (g, None, L.ones(2, dtype=L.bool)),
+    "complex": lambda L, g: (L.ones(2, dtype=L.complex64), None, g),
+    "sum-leading": lambda L, g: (L.ones(3, 2), None, g),
+    "sum-ones": lambda L, g: (g, None, L.ones(1, 2) * 4),
+    "bad-shape": lambda L, g: (g, None, L.ones(3)),
+    "bad-shape-0d": lambda L, g: (g, None, L.tensor(2.0)),
+    "bad-shape-2x1": lambda L, g: (L.ones(2, 1), None, g),
+    "not-tensor": lambda L, g: (1.5, None, g),
+    "list": lambda L, g: ([1.0], None, g),
+    "numpy": lambda L, g: (np.ones(2), None, g),
+    "grad-for-number": lambda L, g: (g, 2.0, g),
+    "too-few": lambda L, g: (g, None),
+    "too-many": lambda L, g: (g, None, g, g),
+    "extra-none": lambda L, g: (g, None, g, None),
+    "ignored-for-no-grad-input": lambda L, g: (g, None, L.ones(5)),
+}
+
+
+@pytest.mark.parametrize("case", list(_RETURNS))
+def test_function_gradient_checks(case):
+    """Gradients are summed to the input's shape and cast to its dtype, or torch's error."""
+    def run(L):
+        Fn, _ = _fn_class(L, _RETURNS[case])
+        a = L.ones(2, requires_grad=True)
+        b = L.full((2,), 2.0, requires_grad=case != "ignored-for-no-grad-input")
+        Fn.apply(a * 1, 3.0, b).sum().backward()
+        return a.grad, b.grad
+    _same(run)
+
+
+def test_function_gradient_cast_through_grad_and_double():
+    def run(L):
+        Fn, _ = _fn_class(L, lambda L, g: (g.float() * 2, None, None))
+        a = L.ones(2, dtype=L.float64, requires_grad=True)
+        first = L.autograd.grad(Fn.apply(a, 1.0, L.zeros(2)).sum(), a)
+        Fn, _ = _fn_class(L, lambda L, g: (g.double() * 2, None, None))
+        b = L.ones(2, requires_grad=True)
+        out = L.autograd.grad(Fn.apply(b * b, 1.0, L.zeros(2)).sum(), b, create_graph=True)
+        return first, out, out[0].requires_grad
+    _same(run)
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_function_backward_runs_without_gradients(materialize):
+    """A Function no gradient reaches still has its backward called (with zeros, or None
+    when set_materialize_grads(False)), and what it returns flows on."""
+    def run(L):
+        Fn, calls = _fn_class(
+            L, lambda L, g: (L.full((2,), 7.0) if g is None else g * 2, None, None),
+            materialize=materialize)
+        Drop, drops = _fn_class(L, lambda L, g: (None, None, None),
+                                forward=lambda ctx, a, k, b: a * 1)
+        x = L.ones(2, requires_grad=True)
+        y = Drop.apply(Fn.apply(x, 2.0, L.zeros(2)), 1.0, L.zeros(2))
+        (y.sum() + x.sum()).backward()
+        return calls, drops, x.grad
+    _same(run)
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+@pytest.mark.parametrize("used", [1, 3])
+def test_function_non_tensor_outputs(used, materialize):
+    """forward may return numbers and strings among its tensors: output_nr counts every
+    output, and backward gets None for the non-tensor ones."""
+    def run(L):
+        Fn, calls = _fn_class(
+            L, lambda L, g0, g1, g2, g3: (sum(g for g in (g1, g3) if g is not None), None,
+                                          None),
+            forward=lambda ctx, a, k, b: (3, a * 2, "s", a * k), materialize=materialize)
+        x = L.ones(2, requires_grad=True)
+        out = Fn.apply(x, 3.0, L.zeros(2))
+        out[used].sum().backward()
+        return (out, [o.output_nr for o in out if isinstance(o, L.Tensor)], calls, x.grad,
+                type(out[1].grad_fn).__name__)
+    _same(run)
+
+
+@pytest.mark.parametrize("call", ["grad", "backward-inputs", "backward"])
+def test_reentrant_checkpoint_refuses_grad(call):
+    def run(L):
+        x = _t(L, X)
+        out = L.utils.checkpoint.checkpoint(lambda t: t.sin() * 2, x * 1, use_reentrant=True)
+        if call == "grad":
+            return L.autograd.grad(out.sum(), x)
+        out.sum().backward(**({"inputs": [x]} if call == "backward-inputs" else {}))
+        return x.grad
+    _same(run)

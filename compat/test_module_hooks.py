@@ -15,6 +15,7 @@ RNG = np.random.default_rng(0)
 X = RNG.standard_normal((4, 2)).astype(np.float32)
 W = {"0.weight": RNG.standard_normal((3, 2)).astype(np.float32),
      "0.bias": RNG.standard_normal(3).astype(np.float32)}
+RNG_X = RNG.standard_normal(36).astype(np.float32)
 
 
 def _mod(lib, name):
@@ -112,15 +113,34 @@ def test_deprecated_backward_hook(name):
         m = _mod(lib, name)
 
         def hook(mod, gi, go):
-            # torch's addmm hands its third grad_input for weight.t() (2, 3); torchlike's for
-            # weight (3, 2): only Linear's first two are compared
-            calls.append((type(mod).__name__, gi[:2] if name == "linear" else gi, go))
+            calls.append((type(mod).__name__, gi, go))
             return (gi[0] * 2,) + tuple(gi[1:])
         m.register_backward_hook(hook)
         x = lib.tensor(X, requires_grad=True)
         y = m(x)
         y.sum().backward()
         return calls, _grad_fn(y), x.grad
+    _both(run)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(4, 2), (2,), (3, 4, 2)])
+def test_deprecated_backward_hook_linear_grad_input(bias, shape):
+    # addmm / mm hand the gradient of weight.t() (in, out), not of weight; a replaced one
+    # reaches the weight transposed back
+    def run(lib):
+        calls = []
+        m = lib.nn.Linear(2, 3, bias=bias)
+        m.load_state_dict({k[2:]: lib.tensor(v) for k, v in W.items() if bias or "bias" not in k})
+
+        def hook(mod, gi, go):
+            calls.append((gi, go))
+            return tuple(None if g is None else g * (i + 2) for i, g in enumerate(gi))
+        m.register_backward_hook(hook)
+        x = lib.tensor(RNG_X[:int(np.prod(shape))].reshape(shape), requires_grad=True)
+        (m(x) * lib.tensor(RNG_X[:int(np.prod(shape)) // 2 * 3].reshape(
+            *shape[:-1], 3))).sum().backward()
+        return calls, x.grad, m.weight.grad, m.bias.grad if bias else None
     _both(run)
 
 

@@ -15,6 +15,7 @@ from . import _dtype as D
 from . import _device
 from . import _storage
 from . import _meta
+from . import _pinned
 from . import _tensor_str
 from .autograd import engine as _engine
 from .autograd import grad_mode
@@ -414,6 +415,12 @@ class Tensor:
 
     def cuda(self, device=None, non_blocking=False) -> "Tensor":
         return self.to("cuda" if device is None else _device.device(device))
+
+    def pin_memory(self, device=None) -> "Tensor":
+        return _pinned.pin_memory(self, device)
+
+    def is_pinned(self, device=None) -> bool:
+        return _pinned.is_pinned(self, device)
 
     def float(self) -> "Tensor":
         return self.to(D.float32)

@@ -1,6 +1,8 @@
 """torch.autograd.Function: user-defined forward/backward recorded as one graph node."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import grad_mode
 from . import graph
 from .graph import Node
@@ -49,11 +51,13 @@ class BackwardCFunction(FunctionCtx, Node):
         return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
 
     def apply(self, grads, create_graph):
+        """Call the user's backward (torch calls it even when no gradient reached the node),
+        then check its gradients as torch's PyNode and validate_outputs do."""
         from .._tensor import _wrap
         import jax.numpy as jnp
-        if getattr(self, "_materialize", True):
-            grads = [g if g is not None else _wrap(jnp.zeros(s, d))
-                     for g, (s, d) in zip(grads, self.out_meta)]
+        if getattr(self, "_materialize", True):  # zeros for tensor outputs, None for others
+            grads = [_wrap(jnp.zeros(s, d)) if g is None and is_t else g
+                     for g, (s, d), is_t in zip(grads, self.out_meta, self._out_is_tensor)]
         out = self._function.backward(self, *grads)
         if not isinstance(out, tuple):
             out = (out,)
@@ -61,7 +65,62 @@ class BackwardCFunction(FunctionCtx, Node):
         if len(out) < n or any(o is not None for o in out[n:]):
             raise RuntimeError(f"function {type(self).__name__} returned an incorrect number "
                                f"of gradients (expected {n}, got {len(out)})")
-        return [g for g, is_t in zip(out, self._arg_is_tensor) if is_t]
+        res = []
+        for i, (g, is_t) in enumerate(zip(out, self._arg_is_tensor)):
+            if is_t:
+                res.append(_checked(g))
+            elif g is not None:
+                raise RuntimeError(f"function {type(self).__name__} returned a gradient "
+                                   f"different than None at position {i + 1}, but the "
+                                   "corresponding forward input was not a Variable")
+        return [_valid(self, i, g, meta) if edge[0] is not None else g
+                for i, (g, meta, edge) in enumerate(zip(res, self._in_meta,
+                                                        self.next_functions))]
+
+
+def _checked(g):
+    from .._tensor import Tensor
+    if g is None or isinstance(g, Tensor):
+        return g
+    cls = type(g)  # CPython's tp_name: a class made in Python by its name, others in full
+    name = cls.__name__ if cls.__flags__ & (1 << 9) or cls.__module__ == "builtins" else \
+        f"{cls.__module__}.{cls.__qualname__}"
+    raise RuntimeError(f"expected Variable or None (got {name})")
+
+
+def _valid(node, i, g, meta):
+    """The gradient for input i as torch's engine passes it on: summed to the input's shape
+    where it broadcasts to it, cast to its dtype; torch's errors otherwise."""
+    if g is None:
+        return g
+    shape, dtype, device = meta
+    bad = f"Function {type(node).__name__} returned an invalid gradient at index {i} - "
+    if tuple(g.shape) != shape:
+        n = len(shape)
+        if n > g.dim() or any(s != 1 and s != d for s, d in zip(shape, g.shape[g.dim() - n:])):
+            raise RuntimeError(f"{bad}got {list(g.shape)} but expected shape compatible with "
+                               f"{list(shape)}")
+        lead = g.dim() - n
+        ones = tuple(lead + j for j, s in enumerate(shape) if s == 1 and g.shape[lead + j] != 1)
+        if ones:
+            g = g.sum(ones, keepdim=True)
+        if lead:
+            g = g.sum(tuple(range(lead)))
+    if not g.dtype.is_floating_point and g.dtype.is_complex != dtype.is_complex:
+        raise RuntimeError("Expected isFloatingType(grad.scalar_type()) || (input_is_complex == "
+                           "grad_is_complex) to be true, but got false.  (Could this error "
+                           "message be improved?  If so, please report an enhancement request "
+                           "to PyTorch.)")
+    if g.dtype != dtype:
+        g = g.to(dtype)
+    if g.device != device:
+        if g.dim() != 0:
+            raise RuntimeError(f"{bad}expected device {device} but got {g.device}")
+        g = g.to(device)
+    return g
+
+
+_PLACEHOLDER = np.dtype("float32")
 
 
 class _FunctionMeta(type):
@@ -108,10 +167,15 @@ class Function(metaclass=_FunctionMeta):
         if not (grad_mode._modes.grad and any(t._rg for t in tensors)):
             return out
         ctx.next_functions = tuple(t._edge() if t._rg else (None, 0) for t in tensors)
+        ctx._in_meta = tuple((tuple(t.shape), t.dtype, t.device) for t in tensors)
         ctx.seq = next(graph._seq)  # newer than the edges, some of which may be new
         outs = out if isinstance(out, tuple) else (out,)
         non_diff = getattr(ctx, "_non_diff", set())
-        ctx.out_meta = tuple((o._data.shape, o._data.dtype) for o in outs if isinstance(o, Tensor))
+        # one gradient slot per output, as output_nr counts them: a non-tensor output's is
+        # always None (its meta a placeholder)
+        ctx._out_is_tensor = tuple(isinstance(o, Tensor) for o in outs)
+        ctx.out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else
+                             ((), _PLACEHOLDER) for o in outs)
         results = []
         for i, o in enumerate(outs):
             if isinstance(o, Tensor):

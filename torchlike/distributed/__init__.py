@@ -9,7 +9,9 @@ from .distributed_c10d import ReduceOp as ReduceOp
 from .distributed_c10d import ProcessGroup as ProcessGroup
 from .distributed_c10d import Work as Work
 from .distributed_c10d import GroupMember as GroupMember
+from .distributed_c10d import default_pg_timeout as default_pg_timeout
 from .distributed_c10d import is_available as is_available
+from .distributed_c10d import is_backend_available as is_backend_available
 from .distributed_c10d import is_gloo_available as is_gloo_available
 from .distributed_c10d import is_nccl_available as is_nccl_available
 from .distributed_c10d import is_mpi_available as is_mpi_available
@@ -23,6 +25,7 @@ from .distributed_c10d import new_group as new_group
 from .distributed_c10d import get_rank as get_rank
 from .distributed_c10d import get_world_size as get_world_size
 from .distributed_c10d import get_backend as get_backend
+from .distributed_c10d import get_backend_config as get_backend_config
 from .distributed_c10d import get_process_group_ranks as get_process_group_ranks
 from .distributed_c10d import get_global_rank as get_global_rank
 from .distributed_c10d import get_group_rank as get_group_rank
@@ -32,13 +35,35 @@ from .distributed_c10d import all_reduce as all_reduce
 from .distributed_c10d import reduce as reduce
 from .distributed_c10d import broadcast as broadcast
 from .distributed_c10d import all_gather as all_gather
+from .distributed_c10d import all_gather_single as all_gather_single
 from .distributed_c10d import all_gather_into_tensor as all_gather_into_tensor
+from .distributed_c10d import _all_gather_base as _all_gather_base
+from .distributed_c10d import reduce_scatter as reduce_scatter
+from .distributed_c10d import reduce_scatter_single as reduce_scatter_single
 from .distributed_c10d import reduce_scatter_tensor as reduce_scatter_tensor
+from .distributed_c10d import _reduce_scatter_base as _reduce_scatter_base
+from .distributed_c10d import all_to_all as all_to_all
+from .distributed_c10d import all_to_all_single as all_to_all_single
 from .distributed_c10d import gather as gather
 from .distributed_c10d import scatter as scatter
 from .distributed_c10d import all_gather_object as all_gather_object
 from .distributed_c10d import broadcast_object_list as broadcast_object_list
+from .distributed_c10d import gather_object as gather_object
+from .distributed_c10d import scatter_object_list as scatter_object_list
+from .distributed_c10d import send as send
+from .distributed_c10d import recv as recv
+from .distributed_c10d import isend as isend
+from .distributed_c10d import irecv as irecv
+from .distributed_c10d import send_object_list as send_object_list
+from .distributed_c10d import recv_object_list as recv_object_list
+from .distributed_c10d import P2POp as P2POp
+from .distributed_c10d import batch_isend_irecv as batch_isend_irecv
 from .distributed_c10d import reduce_op as reduce_op
 from .distributed_c10d import group as group
+from ._p2p import DistError as DistError
+from ._p2p import DistBackendError as DistBackendError
+from ._p2p import DistNetworkError as DistNetworkError
+from ._p2p import DistStoreError as DistStoreError
+from ._grad_bucket import GradBucket as GradBucket
 
 __getattr__ = _missing("torch.distributed")  # names torchlike lacks: NotImplementedError

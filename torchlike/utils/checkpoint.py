@@ -111,6 +111,15 @@ def _check_versions(tensors, versions) -> None:
 
 # ---- use_reentrant=True -------------------------------------------------------------------
 
+def _is_checkpoint_valid() -> bool:
+    """torch.autograd._is_checkpoint_valid: False inside a backward that targets `inputs`
+    (autograd.grad, backward(inputs=...)), whose walk would skip the nested backward's leaves.
+    The running backward is the one the engine records for graph hooks (grad_edges)."""
+    from ..autograd import grad_edges
+    task = grad_edges._task.current
+    return task is None or task[2] is None
+
+
 class CheckpointFunction(Function):
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, *args):
@@ -133,6 +142,11 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def backward(ctx, *args):
+        if not _is_checkpoint_valid():
+            raise RuntimeError("When use_reentrant=True, torch.utils.checkpoint is incompatible "
+                               "with .grad() or passing an `inputs` parameter to .backward(). "
+                               "To resolve this error, you can either set use_reentrant=False, "
+                               "or call .backward() without passing the `inputs` argument.")
         inputs = list(ctx.inputs)
         tensors = ctx.saved_tensors
         _check_versions(tensors, ctx.versions)
@@ -144,9 +158,6 @@ class CheckpointFunction(Function):
                 outputs = ctx.run_function(*detached_inputs)
         if isinstance(outputs, tl.Tensor):
             outputs = (outputs,)
-        # torchlike passes gradients for the tensor outputs only: spread them back over outputs
-        grads = iter(args)
-        args = [next(grads) if tl.is_tensor(o) else None for o in outputs]
         outputs_with_grad, args_with_grad = [], []
         for i in range(len(outputs)):
             if tl.is_tensor(outputs[i]) and outputs[i].requires_grad:

@@ -130,10 +130,28 @@ class BackwardHook:
         return res[0] if single else res
 
 
-def _nonfull_hook(hook, module):
+# F.linear's addmm / mm nodes take the weight where torch has weight.t() (ops/nn.py), so their
+# last gradient has the weight's shape: the hook sees it transposed, as torch's node gives it.
+_WEIGHT_T_KERNELS = ("linear_addmm", "linear_mm")
+
+
+def _t_last(grads):
+    if grads and grads[-1] is not None:
+        grads = (*grads[:-1], grads[-1].t())
+    return grads
+
+
+def _nonfull_hook(hook, module, grad_fn):
     """A deprecated module backward hook as a hook of the output's grad_fn (tuples, as torch's)."""
     wrapped = _WrappedHook(hook, module)
-    return lambda grad_inputs, grad_outputs: wrapped(tuple(grad_inputs), tuple(grad_outputs))
+    kernel = getattr(grad_fn, "kernel", None)
+    if getattr(getattr(kernel, "op", None), "name", None) not in _WEIGHT_T_KERNELS:
+        return lambda grad_inputs, grad_outputs: wrapped(tuple(grad_inputs), tuple(grad_outputs))
+
+    def weight_t_hook(grad_inputs, grad_outputs):
+        res = wrapped(_t_last(tuple(grad_inputs)), tuple(grad_outputs))
+        return None if res is None else _t_last(tuple(res))
+    return weight_t_hook
 
 
 def setup_nonfull_hooks(module, hooks, args, result) -> None:
@@ -147,7 +165,7 @@ def setup_nonfull_hooks(module, hooks, args, result) -> None:
     if grad_fn is None:
         return
     for hook in hooks:
-        grad_fn.register_hook(_nonfull_hook(hook, module))
+        grad_fn.register_hook(_nonfull_hook(hook, module, grad_fn))
     _maybe_warn_non_full_backward_hook(args, result, grad_fn)
 
 

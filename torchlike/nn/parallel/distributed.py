@@ -2,10 +2,12 @@
 
 Gradient all-reduce (the mean over the group) and the parameter broadcast at construction are
 the identity over one process, so the wrapper runs the module and leaves its gradients as
-they are; torch's construction checks and attributes are kept.
+they are; torch's construction checks and attributes are kept. A communication hook
+(register_comm_hook) gets the gradients in torch's buckets and replaces them (_reducer.py).
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +17,9 @@ from ...autograd import Function
 from ...autograd import is_grad_enabled
 from ...distributed.distributed_c10d import _world
 from ..modules.module import Module
+from ._reducer import FIRST_BUCKET_BYTES, Reducer
+
+_MB = 1024 * 1024
 
 
 class _DDPSink(Function):
@@ -81,12 +86,24 @@ class DistributedDataParallel(Module):
         self.require_backward_grad_sync = True
         self.require_forward_param_sync = True
         self.gradient_as_bucket_view = gradient_as_bucket_view
-        self.bucket_bytes_cap = int((25 if bucket_cap_mb is None else bucket_cap_mb) * 1024 * 1024)
+        caps = tuple(int(mb * _MB) for mb in bucket_cap_mb_list or ())
+        cap_mb = max(bucket_cap_mb_list) if caps else 25 if bucket_cap_mb is None else \
+            bucket_cap_mb
+        self.bucket_bytes_cap = int(cap_mb * _MB)
         self.static_graph = bool(static_graph)
+        first = FIRST_BUCKET_BYTES if bucket_cap_mb is None and not caps else \
+            self.bucket_bytes_cap
+        self._comm_hooks: list = []
+        self._reducer = Reducer([p for p in params if p.requires_grad], self.bucket_bytes_cap,
+                                first, caps, find_unused_parameters, self.static_graph)
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        if is_grad_enabled():
+            self._reducer.pre_forward()
         output = self.module(*inputs, **kwargs)
         self.require_forward_param_sync = is_grad_enabled() and self.require_backward_grad_sync
+        if self.require_forward_param_sync:
+            self._reducer.prepare_for_backward(_tensors(output))
         if not (self.find_unused_parameters and not self.static_graph):
             return output
         # torch's sink over the flattened outputs; tensors without a grad_fn stay as they are
@@ -117,11 +134,47 @@ class DistributedDataParallel(Module):
         yield
 
     def _set_static_graph(self) -> None:
-        self.static_graph = True
+        self.static_graph = self._reducer.static_graph = True
 
     def register_comm_hook(self, state: Any, hook: Any) -> None:
-        raise NotImplementedError("torch.nn.parallel.DistributedDataParallel.register_comm_hook "
-                                  "is not implemented in torchlike")
+        """hook(state, bucket) -> Future whose value replaces the bucket's gradients; it runs
+        during backward, once per bucket, in bucket order."""
+        _check_comm_hook(hook)
+        if self._reducer.hook is not None:
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be "
+                               "called once.")
+        self._comm_hooks.append((hook, state))
+        self._reducer.set_hook(hook, state)
+
+
+def _check_comm_hook(hook: Any) -> None:
+    """torch's checks of a hook's signature (annotations, when given, must be torch's)."""
+    from ...distributed import GradBucket, is_nccl_available
+    from ...futures import Future
+    if not callable(hook):
+        raise TypeError("Communication hook must be callable.")
+    sig = inspect.signature(hook)
+    if sig.parameters["bucket"].annotation not in (inspect.Parameter.empty, GradBucket):
+        raise ValueError("Communication hook: bucket annotation should be dist.GradBucket.")
+    if sig.return_annotation is not inspect.Signature.empty and \
+            sig.return_annotation != Future[Tensor]:
+        raise ValueError("Communication hook: return annotation should be "
+                         "torch.futures.Future[torch.Tensor].")
+    if hook.__name__ in ("bf16_compress_hook", "bf16_compress_wrapper_hook") and \
+            not is_nccl_available():  # torchlike has no NCCL (nor XCCL)
+        raise TypeError("BF16 all reduce communication hook required CUDA 11+ and NCCL 2.10+ "
+                        "or XPU and XCCL")
+
+
+def _tensors(output: Any) -> list:
+    """The tensors in a forward's output (torch's _find_tensors)."""
+    if isinstance(output, Tensor):
+        return [output]
+    if isinstance(output, (list, tuple)):
+        return [t for o in output for t in _tensors(o)]
+    if isinstance(output, dict):
+        return [t for o in output.values() for t in _tensors(o)]
+    return []
 
 
 class DistributedDataParallelCPU(DistributedDataParallel):

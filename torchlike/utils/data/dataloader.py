@@ -10,6 +10,7 @@ import warnings
 from ..._random import rng as _rng
 from ._collate import default_collate, default_convert
 from ._fetch import create_fetcher
+from ._pin_memory import pin_memory
 from ._worker import get_worker_info
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -221,9 +222,11 @@ class _BaseDataLoaderIter:
             warnings.warn("pin_memory_device is deprecated, the current accelerator will be "
                           "used as the device,ignore "
                           f"pin_memory_device='{loader.pin_memory_device}'.", stacklevel=2)
+        self._pin_memory = False
         if loader.pin_memory:
             from ... import accelerator
-            if not accelerator.is_available():
+            self._pin_memory = accelerator.is_available()
+            if not self._pin_memory:
                 warnings.warn("'pin_memory' argument is set as true but no accelerator is "
                               "found, then device pinned memory won't be used.", stacklevel=2)
         self._timeout = loader.timeout
@@ -249,6 +252,8 @@ class _BaseDataLoaderIter:
 
     def __next__(self):
         data = self._next_data()
+        if self._pin_memory:
+            data = pin_memory(data)
         self._num_yielded += 1
         if self._iterable and self._IterableDataset_len_called is not None and \
                 self._num_yielded > self._IterableDataset_len_called:
