@@ -280,3 +280,23 @@ def test_special_namespace():
     import torch
     missing = [n for n in UNARY if n not in vars(torchlike.special)]  # not placeholders
     assert not missing and set(torchlike.special.__all__) <= set(dir(torch.special))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["special.gammainc", "special.gammaincc", "igamma", "igammac"])
+def test_regularized_gamma(name, dtype):
+    """P(a, x) and Q(a, x): values, and the gradient in x (torch has none in a)."""
+    rng = np.random.default_rng(4)
+    a = rng.uniform(0.1, 12, (3, 5)).astype(dtype)
+    x = rng.uniform(0.01, 15, (3, 5)).astype(dtype)
+
+    def fn(L, a, x):
+        f = L.special if name.startswith("special") else L
+        return getattr(f, name.split(".")[-1])(a.detach(), x)
+    check(fn, a, x, numeric=False)
+    op = "igammac" if name.endswith("c") else "igamma"
+    check_raises(lambda L, a, x: getattr(L, op)(a.requires_grad_(), x).sum().backward(), a, x)
+    check_raises(lambda L, a, x: L.igamma(a.long(), x.long()), a, x)
+    # (an integer `a`: values only; torch's gradient then takes lgamma(a) in float32)
+    check(lambda L, a, x: L.igamma(a.long().detach(), x), a, x, numeric=False, grad=False)
+    check(lambda L, a, x: a.detach().clone().igamma_(x.detach()), a, x, numeric=False)

@@ -26,6 +26,8 @@ from .ops.spectral import mvlgamma as multigammaln
 from .ops.spectral import ndtr as ndtr
 from .ops.spectral import ndtri as ndtri
 from .ops.spectral import polygamma as polygamma
+from .ops.spectral import igamma as gammainc
+from .ops.spectral import igammac as gammaincc
 from .ops.spectral import xlog1py as xlog1py
 from .ops.spectral import zeta as zeta
 from .ops.unary import digamma as digamma
@@ -41,7 +43,8 @@ from .ops.unary import logit as logit
 from .ops.unary import sigmoid as expit
 
 __all__ = ["bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv",
-           "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr",
+           "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1",
+           "i1e", "log1p", "log_ndtr",
            "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
            "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta"]
 

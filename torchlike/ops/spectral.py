@@ -16,7 +16,7 @@ from ._common import BINARY_OVERLOADS, invalid_arguments
 from .. import _dtype as D
 from .._tensor import _SHORT
 from ._bind import _make_inplace, method_only, public
-from ._registry import in_float, op, run
+from ._registry import in_float, op, promoted, run
 from .compare import _t, not_impl, outable
 from .unary import in_double
 
@@ -296,3 +296,45 @@ def mvlgamma_(self, p: int):
         raise RuntimeError(f"mvlgamma: result type {_SHORT[self.dtype.name]} can't be cast to "
                            f"the desired output type {_SHORT[D.get_default_dtype().name]}")
     return _mvlgamma_(self, p)
+
+
+def _regularized_gamma(upper: bool):
+    """P(a, x) (igamma) or Q(a, x) (igammac), differentiable in x only, as torch."""
+    name = "igammac" if upper else "igamma"
+
+    @jax.custom_jvp
+    def body(a, x):
+        return jsp.gammaincc(a, x) if upper else jsp.gammainc(a, x)
+
+    @functools.partial(body.defjvp, symbolic_zeros=True)
+    def _(primals, tangents):
+        (a, x), (ta, tx) = primals, tangents
+        if not isinstance(ta, SymbolicZero):
+            raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+        d = jnp.exp((a - 1) * jnp.log(x) - x - jsp.gammaln(a))  # torch's formula
+        return body(a, x), (-d if upper else d) * tx
+    return body
+
+
+_igamma = op("igamma", "IgammaBackward0")(_regularized_gamma(False))
+_igammac = op("igammac", "IgammacBackward0")(_regularized_gamma(True))
+
+
+def _igamma_check(name, input, other):
+    if not _t(input) or not _t(other):
+        raise invalid_arguments(name, (input, other), *BINARY_OVERLOADS)
+    common = promoted((input, other))
+    if common.kind != "f":
+        raise not_impl(f"{name}_cpu", common)
+
+
+@public("igamma", inplace="igamma_")
+def igamma(input, other, *, out=None):
+    _igamma_check("igamma", input, other)
+    return run(_igamma, (input, other))
+
+
+@public("igammac", inplace="igammac_")
+def igammac(input, other, *, out=None):
+    _igamma_check("igammac", input, other)
+    return run(_igammac, (input, other))
