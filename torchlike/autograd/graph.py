@@ -196,11 +196,8 @@ from .saved_tensors import disable_saved_tensors_hooks as disable_saved_tensors_
 from .saved_tensors import save_on_cpu as save_on_cpu  # noqa: E402
 from .saved_tensors import saved_tensors_hooks as saved_tensors_hooks  # noqa: E402
 
-_UNSUPPORTED = ("allow_mutation_on_saved_tensors", "region_activation_memory_budget",
-                "set_warn_on_accumulate_grad_stream_mismatch", "set_override_stale_capture_stream")
+from .._errors import missing as _missing  # noqa: E402
 
-
-def __getattr__(name: str):
-    if name in _UNSUPPORTED:
-        raise NotImplementedError(f"torch.autograd.graph.{name} is not implemented in torchlike")
-    raise AttributeError(f"module 'torch.autograd.graph' has no attribute '{name}'")
+# names torchlike lacks (allow_mutation_on_saved_tensors, ...): placeholders raising
+# NotImplementedError when used
+__getattr__ = _missing("torch.autograd.graph")
