@@ -412,3 +412,40 @@ ERRORS = {
 def test_linalg_errors(name):
     t, tl = check_raises(ERRORS[name])
     assert t == tl
+
+
+_TRI = np.tril(np.random.default_rng(11).standard_normal((3, 3))) + 3 * np.eye(3)
+_FULL = _TRI + np.triu(np.random.default_rng(12).standard_normal((3, 3)), 1)  # junk above
+_RHS = np.random.default_rng(13).standard_normal((2, 3, 2))
+TRIANGULAR = {
+    "solve_triangular_lower": lambda L, a, b: L.linalg.solve_triangular(a, b, upper=False),
+    "solve_triangular_upper_right_unit": lambda L, a, b: L.linalg.solve_triangular(
+        a.mT, b[0].t(), upper=True, left=False, unitriangular=True),
+    "triangular_solve": lambda L, a, b: tuple(L.triangular_solve(b, a, upper=False)),
+    "triangular_solve_transpose": lambda L, a, b: L.triangular_solve(
+        b, a, upper=False, transpose=True).solution,
+    "cholesky_inverse": lambda L, a, b: L.cholesky_inverse(a),
+    "cholesky_inverse_upper": lambda L, a, b: L.cholesky_inverse(a.mT, upper=True),
+    "cholesky_solve": lambda L, a, b: L.cholesky_solve(b, a),
+    "cholesky_solve_upper": lambda L, a, b: b[0].cholesky_solve(a.mT, upper=True),
+}
+
+
+@pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("matrix", ["triangular", "junk_above"])
+@pytest.mark.parametrize("case", list(TRIANGULAR))
+def test_triangular_solves(case, matrix, dtype):
+    """Values, grad_fn names and gradients (torch's: through the factor's whole matrix for the
+    Cholesky solves, its triangle for the triangular ones)."""
+    a = (_TRI if matrix == "triangular" else _FULL).astype(dtype)
+    check(TRIANGULAR[case], a, _RHS.astype(dtype), numeric=False)
+
+
+def test_triangular_solve_errors():
+    a, b = _TRI, _RHS
+    check_raises(lambda L, a, b: L.linalg.solve_triangular(a, b[0, :2]), a, b)  # no upper=
+    check_raises(lambda L, a, b: L.linalg.solve_triangular(a, b[0, :2], upper=True), a, b)
+    check_raises(lambda L, a, b: L.linalg.solve_triangular(a[:2], b, upper=True), a, b)
+    check_raises(lambda L, a, b: L.linalg.solve_triangular(a.int(), b.int(), upper=True), a, b)
+    check_raises(lambda L, a, b: L.cholesky_inverse(a[:2]), a, b)

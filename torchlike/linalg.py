@@ -26,6 +26,7 @@ from .ops.decomp import solve as solve
 from .ops.decomp import solve_ex as solve_ex
 from .ops.decomp import svd as svd
 from .ops.decomp import svdvals as svdvals
+from .ops.triangular import solve_triangular as solve_triangular
 from .ops.products import linalg_cross
 from .ops.linalg import matmul as matmul
 from .ops.reduction import vector_norm as vector_norm

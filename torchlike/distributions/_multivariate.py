@@ -12,17 +12,8 @@ from .utils import _standard_normal, lazy_property
 
 
 def _solve_lower(L, B):
-    """L^-1 B for lower-triangular L. torch calls linalg.solve_triangular, which torchlike's
-    op table lacks: a general solve of L's lower triangle stands in (the same values up to
-    rounding, and no gradient into the upper triangle, as torch's)."""
-    return torch.linalg.solve(L.tril(), B)
-
-
-def _cholesky_inverse(L):
-    """(L L^T)^-1 from its Cholesky factor (torch.cholesky_inverse, which torchlike lacks)."""
-    eye = torch.eye(L.shape[-1], dtype=L.dtype, device=L.device)
-    L_inv = _solve_lower(L, eye)
-    return L_inv.mT @ L_inv
+    """L^-1 B for lower-triangular L."""
+    return torch.linalg.solve_triangular(L, B, upper=False)
 
 
 def _batch_mv(bmat, bvec):
@@ -129,7 +120,7 @@ class MultivariateNormal(Distribution):
 
     @lazy_property
     def precision_matrix(self):
-        return _cholesky_inverse(self._unbroadcasted_scale_tril).expand(
+        return torch.cholesky_inverse(self._unbroadcasted_scale_tril).expand(
             self._matrix_shape())
 
     @property

@@ -6,6 +6,7 @@ from . import conversion, indexing, linalg, pointwise, products, reduction, shap
 from . import compare, scan, sorting, spectral, stats, unary  # noqa: F401  (more op families)
 from . import combine, decomp, masked, matfn, random, scatter, split  # noqa: F401
 from . import random_parametric  # noqa: F401  (normal(mean, std), poisson, gamma, ...)
+from . import triangular  # noqa: F401  (triangular_solve, cholesky_solve, cholesky_inverse)
 from . import nn as nn_ops  # noqa: F401  (nn kernels; torch.softmax, torch.log_softmax)
 from . import rnn as rnn_ops  # noqa: F401  (unsafe_chunk / unsafe_split; the oneDNN LSTM layer)
 from . import extra, extra_composite  # noqa: F401  (more pointwise math; torch's composites)
