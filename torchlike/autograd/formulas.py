@@ -4,13 +4,19 @@ graph has torch's nodes (`grad(x.sin().sum(), x, create_graph=True)[0].grad_fn` 
 over CosBackward0, and a gradient that depends on no input, like the one of `x + y`, has none).
 
 FORMULAS maps an op-table name to fn(grad, operands, statics, diff) -> {position: gradient} for
-the operand positions in `diff`; `gradients()` then does what torch's engine does with what a
-formula returns (sum over broadcast dimensions, cast to the operand's dtype). Where torch's
-formula is one backward kernel of its own (leaky_relu_backward, convolution_backward, ...),
-BACKWARD_OPS names its node: the op's jax vjp is recorded as one op of that name, over the
-incoming gradients and then the operands, as torch's kernel takes them. Other ops keep the
-generic path: their jax vjp recorded as one op under the forward node's name
-(registry.vjp_op).
+the operand positions in `diff` (grad: the gradient of the op's first output; ops with more
+outputs have formulas only where the others take no gradient, as max(dim)'s indices);
+`gradients()` then does what torch's engine does with what a formula returns (sum over
+broadcast dimensions, cast to the operand's dtype). A formula that returns None leaves the op
+to the paths below. This module holds the core and arithmetic, matrix products, sums and
+views; formulas_pointwise, formulas_reductions, formulas_shape and formulas_nn register the
+other families into the same table.
+
+Where torch's formula is one backward kernel of its own (leaky_relu_backward,
+convolution_backward, ...), BACKWARD_OPS names its node: the op's jax vjp is recorded as one
+op of that name, over the incoming gradients and then the operands, as torch's kernel takes
+them. Other ops keep the generic path: their jax vjp recorded as one op under the forward
+node's name (registry.vjp_op).
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ import math
 
 import jax.numpy as jnp
 
-from ..ops._registry import Op, _no_cast, op, run
+from ..ops._registry import OPS, Op, _no_cast, op, run
 
 FORMULAS: dict = {}
 
@@ -31,7 +37,9 @@ def formula(*names):
     return deco
 
 
-# The backward kernels torch's formulas call, with the names torch gives their nodes.
+# The backward kernels torch's formulas call, with the names torch gives their nodes
+# (Tensor-Scalar arithmetic as C++ writes it: `grad * 2.0` is MulBackward1, where Python's
+# `grad * 2.0` wraps the number and records MulBackward0).
 _mul_scalar = op("mul_scalar_formula", "MulBackward1", saves=False)(lambda a, s: a * s)
 _add_scalar = op("add_scalar_formula", "AddBackward1", saves=False)(lambda a, s: a + s)
 _div_scalar = op("div_scalar_formula", "DivBackward1", dtypes="float", saves=False)(
@@ -52,18 +60,43 @@ _threshold_backward = op("threshold_backward", "ThresholdBackwardBackward0", dty
 
 def _times(t, s):
     """torch's maybe_multiply: t itself when s is 1, else t * s (a Tensor-Scalar mul)."""
-    return t if s == 1 else run(_mul_scalar, (t, s))
+    return t if s == 1 else mul_scalar(t, s)
+
+
+def mul_scalar(t, s):
+    return run(_mul_scalar, (t, s))
+
+
+def add_scalar(t, s):
+    return run(_add_scalar, (t, s))
+
+
+def div_scalar(t, s):
+    return run(_div_scalar, (t, s))
+
+
+def forward(name, operands, statics):
+    """The op `name` run again on its operands: torch's formulas read the op's saved result,
+    a tensor of the forward node's name over the same inputs."""
+    return run(OPS[name], tuple(operands), tuple(statics.items()))
+
+
+def unsqueeze_multiple(t, dims, ndim):
+    """torch's unsqueeze_multiple: t.unsqueeze(d) for each reduced dimension, in order."""
+    for d in sorted(d % ndim for d in dims):
+        t = t.unsqueeze(d)
+    return t
 
 
 # forward node -> the node of torch's backward kernel, for formulas that are one kernel
 BACKWARD_OPS = {f"{n}Backward0": f"{n}BackwardBackward0" for n in (
     "LeakyRelu", "Gelu", "Elu", "Softplus", "Hardtanh", "MseLoss", "SmoothL1Loss", "HuberLoss",
     "NllLoss", "NllLoss2D", "BinaryCrossEntropy", "Convolution", "MaxPool2DWithIndices",
-    "MaxPool3DWithIndices", "AvgPool2D", "AvgPool3D", "NativeLayerNorm", "NativeBatchNorm",
-    "LogSigmoid", "Hardswish", "Hardsigmoid", "Slice", "Select", "Softshrink", "Hardshrink",
-    "Threshold", "Glu", "UpsampleNearest2D", "UpsampleBilinear2D", "UpsampleNearest1D",
-    "UpsampleLinear1D", "UpsampleBicubic2D", "AdaptiveAvgPool2D", "AdaptiveMaxPool2D",
-    "ReflectionPad2D", "ReplicationPad2D", "GridSampler2D", "PreluKernel")}
+    "MaxPool3DWithIndices", "AvgPool2D", "AvgPool3D", "NativeBatchNorm", "LogSigmoid",
+    "Hardswish", "Hardsigmoid", "Softshrink", "Hardshrink", "Threshold", "Glu",
+    "UpsampleNearest2D", "UpsampleBilinear2D", "UpsampleNearest1D", "UpsampleLinear1D",
+    "UpsampleBicubic2D", "AdaptiveAvgPool2D", "AdaptiveMaxPool2D", "ReflectionPad2D",
+    "ReplicationPad2D", "GridSampler2D", "PreluKernel")}
 BACKWARD_OPS["CeluBackward0"] = "EluBackwardBackward0"  # torch's celu is elu's kernel
 _backward_ops: dict = {}
 
@@ -97,11 +130,13 @@ def gradients(node, grads):
     if node.inputs is None or all(g is None for g in grads):
         return None
     fn = FORMULAS.get(k.op.name)
-    if fn is None or len(grads) != 1:
+    operands = list(node.inputs)
+    found = None
+    if fn is not None and grads[0] is not None and all(g is None for g in grads[1:]):
+        found = fn(grads[0], operands, dict(k.key[2]), node.diff)
+    if found is None:
         name = BACKWARD_OPS.get(type(node).__name__)
         return None if name is None else _backward_op(node, grads, name)
-    operands = list(node.inputs)
-    found = fn(grads[0], operands, dict(k.key[2]), node.diff)
     out = [None] * len(node.next_functions)
     for j, pos in zip(k.edge_index(node.diff), node.diff):
         g, x = found.get(pos), operands[pos]
@@ -121,7 +156,9 @@ def _validate(g, x):
 
 def sum_to(g, shape):
     """at::sum_to: sum over the leading dimensions and those `shape` has as 1, keeping them,
-    then a view without the leading ones."""
+    then a view without the leading ones (a plain sum() to a 0-d shape)."""
+    if not shape:
+        return g.sum()
     lead = g.ndim - len(shape)
     dims = list(range(lead)) + [i for i in range(lead, g.ndim)
                                 if shape[i - lead] == 1 and g.shape[i] != 1]
@@ -181,7 +218,7 @@ def _pow(g, xs, st, diff):
     if e == 0:
         from .._creation import zeros_like
         return {0: zeros_like(a)}
-    return {0: g * run(_mul_scalar, (a.pow(e - 1), e))}
+    return {0: g * mul_scalar(a.pow(e - 1), e)}
 
 
 # ---- unary math ------------------------------------------------------------------------------
@@ -207,7 +244,7 @@ def _log(g, xs, st, diff):
 
 @formula("sqrt")
 def _sqrt(g, xs, st, diff):
-    return {0: g / run(_mul_scalar, (xs[0].sqrt(), 2))}
+    return {0: g / mul_scalar(xs[0].sqrt(), 2)}
 
 
 @formula("abs")
@@ -223,26 +260,26 @@ def _reciprocal(g, xs, st, diff):
 
 @formula("expm1")
 def _expm1(g, xs, st, diff):
-    return {0: g * run(_add_scalar, (xs[0].expm1(), 1))}
+    return {0: g * add_scalar(xs[0].expm1(), 1)}
 
 
 @formula("atan")
 def _atan(g, xs, st, diff):
     x = xs[0]
-    return {0: g / run(_add_scalar, (x * x, 1))}
+    return {0: g / add_scalar(x * x, 1)}
 
 
 @formula("erf")
 def _erf(g, xs, st, diff):
     x = xs[0]
-    return {0: run(_mul_scalar, ((-x.pow(2)).exp(), 2.0 / math.sqrt(math.pi))) * g}
+    return {0: mul_scalar((-x.pow(2)).exp(), 2.0 / math.sqrt(math.pi)) * g}
 
 
 @formula("silu")
 def _silu(g, xs, st, diff):  # torch's infinitely differentiable form under create_graph
     x = xs[0]
     s = x.sigmoid()
-    return {0: g * s * run(_add_scalar, (x * (1.0 - s), 1.0))}
+    return {0: g * s * add_scalar(x * (1.0 - s), 1.0)}
 
 
 @formula("tanh")
@@ -322,7 +359,7 @@ def _linear_weight_t(g, xs, st, diff):
 
 
 # ---- reductions and views ------------------------------------------------------------------
-def _sum_backward(g, shape, dim, keepdim):
+def sum_backward(g, shape, dim, keepdim):
     if dim is None or not shape:
         return g.expand(shape)
     if not keepdim:
@@ -334,7 +371,7 @@ def _sum_backward(g, shape, dim, keepdim):
 
 @formula("sum")
 def _sum(g, xs, st, diff):
-    return {0: _sum_backward(g, tuple(xs[0].shape), st.get("dim"), st.get("keepdim"))}
+    return {0: sum_backward(g, tuple(xs[0].shape), st.get("dim"), st.get("keepdim"))}
 
 
 @formula("mean")
@@ -344,7 +381,7 @@ def _mean(g, xs, st, diff):
     for i in (range(len(shape)) if dim is None else
               (dim if isinstance(dim, (tuple, list)) else (dim,))):
         n *= shape[i] if shape else 1
-    return {0: run(_div_scalar, (_sum_backward(g, shape, dim, st.get("keepdim")), n))}
+    return {0: div_scalar(sum_backward(g, shape, dim, st.get("keepdim")), n)}
 
 
 @formula("view")
@@ -374,3 +411,10 @@ def _squeeze_dim(g, xs, st, diff):
 @formula("expand")
 def _expand(g, xs, st, diff):
     return {0: sum_to(g, tuple(xs[0].shape))}
+
+
+# the other families register into FORMULAS (imported last: they build on the helpers above)
+from . import formulas_nn as formulas_nn  # noqa: E402
+from . import formulas_pointwise as formulas_pointwise  # noqa: E402
+from . import formulas_reductions as formulas_reductions  # noqa: E402
+from . import formulas_shape as formulas_shape  # noqa: E402

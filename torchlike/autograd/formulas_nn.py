@@ -1,0 +1,152 @@
+"""torch's backward formulas for nn functions (derivatives.yaml, FunctionsManual.cpp), in
+torchlike ops: losses (l1, binary cross-entropy with logits), activations whose formula is a
+chain of ops (mish, softsign) and embedding's backward kernel.
+
+Where torchlike runs as one op what torch composes of several (l1_loss is |input - target|
+reduced, softsign is x / (|x| + 1)), the gradient is what torch's engine builds through
+those ops, in the order it adds the paths."""
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+from .._creation import full_like
+from .._tensor import _wrap
+from ..ops.nn import _layer_norm as _layer_norm_forward
+from ..ops.nn import logsigmoid_op
+from ..ops._registry import op, run
+from ..ops.shape import broadcast_shape
+from .formulas import add_scalar, div_scalar, formula, sum_backward
+
+
+@formula("l1_loss")
+def _l1_loss(g, xs, st, diff):
+    x, y = xs  # torch's l1_loss broadcasts them first (broadcast_tensors: an expand each)
+    shape, reduction = tuple(broadcast_shape(x.shape, y.shape)), st["reduction"]
+    d = (x if tuple(x.shape) == shape else x.expand(shape)) - (
+        y if tuple(y.shape) == shape else y.expand(shape))
+    if reduction == "mean":
+        g = div_scalar(sum_backward(g, shape, None, False), d.numel())
+    elif reduction == "sum":
+        g = sum_backward(g, shape, None, False)
+    m = g * d.sgn()
+    return {0: m, 1: -m if 1 in diff else None}
+
+
+@formula("bce_with_logits")
+def _bce_with_logits(g, xs, st, diff):
+    x, t, w, pw = xs[:4]
+    if 2 in diff or 3 in diff:  # torch refuses gradients for weight and pos_weight
+        return None
+    mean, out = st["reduction"] == "mean", {}
+    if 0 in diff:
+        if pw is not None:
+            pt = pw * t
+            gi = (add_scalar(pt, 1) - t) * x.sigmoid() - pt
+        else:
+            gi = x.sigmoid() - t
+        gi = gi * g
+        if w is not None:
+            gi = gi * w
+        out[0] = div_scalar(gi, x.numel()) if mean else gi
+    if 1 in diff:
+        if pw is not None:
+            gt = (run(logsigmoid_op, (-x,)) - run(logsigmoid_op, (x,)) * pw) * g
+        else:
+            gt = -x * g
+        if w is not None:
+            gt = gt * w
+        out[1] = div_scalar(gt, t.numel()) if mean else gt
+    return out
+
+
+@formula("mish")
+def _mish(g, xs, st, diff):
+    """torch's infinitely differentiable mish backward (the one it takes under grad mode)."""
+    x = xs[0]
+    tsp = x.exp().log1p().tanh()
+    # C++'s `1.0 - t` fills a tensor of t's shape and subtracts (SubBackward0, not Rsub)
+    return {0: g * (tsp + x * x.sigmoid() * (full_like(tsp, 1.0) - tsp * tsp))}
+
+
+@formula("softsign")
+def _softsign(g, xs, st, diff):
+    """torch's x / (x.abs() + 1): the gradient through the division's numerator, plus the
+    one through its denominator and abs (in the order torch's engine adds them)."""
+    x = xs[0]
+    den = x.abs() + 1
+    return {0: g / den + -g * ((x / den) / den) * x.sgn()}
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
+def _embedding_dense_backward(g, idx, num_weights, padding_idx, scale_grad):
+    rows, flat = g.reshape(-1, g.shape[-1]), idx.reshape(-1)
+    if padding_idx is not None:
+        rows = jnp.where((flat == padding_idx)[:, None], 0, rows)
+    if scale_grad:
+        counts = jnp.zeros(num_weights, g.dtype).at[flat].add(1)
+        rows = rows / counts[flat][:, None]
+    return jnp.zeros((num_weights, g.shape[-1]), g.dtype).at[flat].add(rows)
+
+
+def _dense_fwd(g, idx, num_weights, padding_idx, scale_grad):
+    return _embedding_dense_backward(g, idx, num_weights, padding_idx, scale_grad), (g, idx)
+
+
+def _dense_bwd(num_weights, padding_idx, scale_grad, res, gg):
+    # torch's embedding_dense_double_backward: the rows read back at the indices, padding
+    # rows zero, and no scaling by frequency (torch leaves that to the first backward)
+    g, idx = res
+    out = gg[idx]
+    if padding_idx is not None:
+        out = jnp.where((idx == padding_idx)[..., None], 0, out)
+    return out.reshape(g.shape), None
+
+
+_embedding_dense_backward.defvjp(_dense_fwd, _dense_bwd)
+_embedding_backward = op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0",
+                         dtypes="same", edges=(0,))(_embedding_dense_backward)
+
+
+@formula("embedding")
+def _embedding(g, xs, st, diff):
+    w, idx = xs
+    statics = (("num_weights", w.shape[0]), ("padding_idx", st["padding_idx"]),
+               ("scale_grad", st["scale_grad"]))
+    return {0: run(_embedding_backward, (g, idx), statics)}
+
+
+# ---- layer_norm ------------------------------------------------------------------------------
+def _layer_norm_backward(g, x, mean, rstd, w, b, eps, nd, mask):
+    """torch's native_layer_norm_backward: the gradients of the operands in `mask` (input,
+    weight, bias): the vjp of the forward's body, which recomputes the statistics from x so
+    that differentiating this again sees them depend on x (torch's layer_norm_double_backward
+    does that analytically); mean and rstd stand for torch's saved statistics, operands for
+    its node's edges."""
+    operands = [x, w, b]
+
+    def f(*d):
+        for i, v in zip(mask, d):
+            operands[i] = v
+        return _layer_norm_forward(*operands, eps, nd)
+    return jax.vjp(f, *[operands[i] for i in mask])[1](g)
+
+
+# torch's node has edges for (grad, input, mean, rstd, weight, bias)
+_layer_norm_grad = op("native_layer_norm_backward", "NativeLayerNormBackwardBackward0",
+                      dtypes="same", nout=-1, edges=6)(_layer_norm_backward)
+
+
+@formula("native_layer_norm")
+def _layer_norm(g, xs, st, diff):
+    x, w, b, eps = xs
+    nd = st["nd"]
+    axes = tuple(range(x.ndim - nd, x.ndim))
+    xf = x._data.astype(jnp.float32 if x.dtype.itemsize < 4 else x._data.dtype)
+    mean = jnp.mean(xf, axes, keepdims=True)
+    rstd = jax.lax.rsqrt(jnp.mean(jnp.square(xf - mean), axes, keepdims=True) + eps)
+    res = run(_layer_norm_grad, (g, x, _wrap(mean), _wrap(rstd), w, b),
+              (("eps", eps), ("nd", nd), ("mask", diff)))
+    return dict(zip(diff, res))
