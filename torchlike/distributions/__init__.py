@@ -43,6 +43,14 @@ from ._mixture import MixtureSameFamily as MixtureSameFamily
 from .relaxed_bernoulli import RelaxedBernoulli as RelaxedBernoulli
 from .relaxed_categorical import RelaxedOneHotCategorical as RelaxedOneHotCategorical
 from ._multivariate import MultivariateNormal as MultivariateNormal
+from .continuous_bernoulli import ContinuousBernoulli as ContinuousBernoulli
+from .fishersnedecor import FisherSnedecor as FisherSnedecor
+from .generalized_pareto import GeneralizedPareto as GeneralizedPareto
+from .kumaraswamy import Kumaraswamy as Kumaraswamy
+from .lkj_cholesky import LKJCholesky as LKJCholesky
+from .lowrank_multivariate_normal import LowRankMultivariateNormal as LowRankMultivariateNormal
+from .von_mises import VonMises as VonMises
+from .wishart import Wishart as Wishart
 from .constraint_registry import biject_to as biject_to
 from .constraint_registry import transform_to as transform_to
 from .distribution import Distribution as Distribution

@@ -301,3 +301,5 @@ def _kl_cauchy_cauchy(p, q):
 
 
 from . import _kl_cross  # noqa: E402,F401  (registers the cross-family pairs)
+from . import _kl_continuous_bernoulli  # noqa: E402,F401  (and those with it)
+from . import _kl_lowrank  # noqa: E402,F401  (and the low-rank normals')
