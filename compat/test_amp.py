@@ -89,6 +89,11 @@ SAMPLES = {
     "polar": (lambda L, a, b: L.polar(a, b), (_f(3, lo=0.1), _f(3))),
     "view_as_complex": (lambda L, a: L.view_as_complex(a), (_f(3, 2),)),
     "cholesky": (lambda L, a: L.cholesky(a), (_spd(),)),
+    "cholesky_inverse": (lambda L, a: L.cholesky_inverse(L.linalg.cholesky(a)), (_spd(),)),
+    "cholesky_solve": (lambda L, a, b: L.cholesky_solve(b, L.linalg.cholesky(a)),
+                       (_spd(), _f(3, 2))),
+    "triangular_solve": (lambda L, a, b: L.triangular_solve(b, L.linalg.cholesky(a))[0],
+                         (_spd(), _f(3, 2))),
     "inverse": (lambda L, a: a.inverse(), (_spd(),)),
     "pinverse": (lambda L, a: L.pinverse(a), (_spd(),)),
     "qr": (lambda L, a: [t.abs() for t in L.qr(a)], (_spd(),)),  # abs: signs are free
