@@ -42,6 +42,25 @@ class _Binary:
         return self._finish_expand(new, batch_shape)
 
 
+class _Counted(_Binary):
+    """Binomial and NegativeBinomial: a total count broadcast with probs or logits."""
+
+    def _init_counted(self, total_count, probs, logits, validate_args) -> None:
+        _one_of(probs, logits)
+        name, given = ("probs", probs) if probs is not None else ("logits", logits)
+        total_count, param = broadcast_all(total_count, given)
+        self.total_count = total_count.type_as(param)
+        setattr(self, name, param)
+        self._param = param
+        super().__init__(param.size(), validate_args=validate_args)
+
+    def _expand_counted(self, cls, batch_shape, _instance):
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = torch.Size(batch_shape)
+        new.total_count = self.total_count.expand(batch_shape)
+        return self._expand_binary(new, batch_shape)
+
+
 def _enumerate(self, count: int, dtype, expand: bool):
     """0, 1, ..., count - 1 along a new first dimension, (expanded over) the batch shape."""
     values = torch.arange(count, dtype=dtype, device=self._param.device)
@@ -169,7 +188,7 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(_Binary, Distribution):
+class Binomial(_Counted, Distribution):
     """Number of successes in `total_count` Bernoulli(probs) trials."""
 
     arg_constraints = {"total_count": constraints.nonnegative_integer,
@@ -178,19 +197,10 @@ class Binomial(_Binary, Distribution):
 
     def __init__(self, total_count=1, probs=None, logits=None,
                  validate_args: bool | None = None) -> None:
-        _one_of(probs, logits)
-        name, given = ("probs", probs) if probs is not None else ("logits", logits)
-        total_count, param = broadcast_all(total_count, given)
-        self.total_count = total_count.type_as(param)
-        setattr(self, name, param)
-        self._param = param
-        super().__init__(param.size(), validate_args=validate_args)
+        self._init_counted(total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Binomial, _instance)
-        batch_shape = torch.Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        return self._expand_binary(new, batch_shape)
+        return self._expand_counted(Binomial, batch_shape, _instance)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -286,7 +296,7 @@ class Poisson(ExponentialFamily):
 
 
 
-class NegativeBinomial(_Binary, Distribution):
+class NegativeBinomial(_Counted, Distribution):
     """Number of successes before `total_count` failures in Bernoulli(probs) trials."""
 
     arg_constraints = {"total_count": constraints.greater_than_eq(0),
@@ -296,19 +306,10 @@ class NegativeBinomial(_Binary, Distribution):
 
     def __init__(self, total_count, probs=None, logits=None,
                  validate_args: bool | None = None) -> None:
-        _one_of(probs, logits)
-        name, given = ("probs", probs) if probs is not None else ("logits", logits)
-        total_count, param = broadcast_all(total_count, given)
-        self.total_count = total_count.type_as(param)
-        setattr(self, name, param)
-        self._param = param
-        super().__init__(param.size(), validate_args=validate_args)
+        self._init_counted(total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        batch_shape = torch.Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        return self._expand_binary(new, batch_shape)
+        return self._expand_counted(NegativeBinomial, batch_shape, _instance)
 
     @property
     def mean(self):
