@@ -81,6 +81,29 @@ CASES = {
     "min_dim_keepdim": (lambda L, x, y, w, b, v: (x.min(0, keepdim=True)[0] * x).sum(), "x"),
     "amax": (lambda L, x, y, w, b, v: (x.amax(1) ** 2).sum(), "x"),
     "amin_ties": (lambda L, x, y, w, b, v: L.cat([x, x], 1).amin() ** 2, "x"),
+    "nansum": (lambda L, x, y, w, b, v: (x.log().nansum(1) ** 2).sum() + x.nansum() ** 2, "x"),
+    "var_mean": (lambda L, x, y, w, b, v: (lambda vm: (vm[0] ** 2 + vm[1] ** 3).sum())(
+        L.var_mean(x, 1)), "x"),
+    "var_mean_mean_only": (lambda L, x, y, w, b, v: L.var_mean(x)[1] ** 2, "x"),
+    "std_mean": (lambda L, x, y, w, b, v: (L.std_mean(x, 0, keepdim=True)[0] ** 2).sum(), "x"),
+    "std_mean_both": (lambda L, x, y, w, b, v: (lambda sm: sm[0] ** 3 * sm[1])(L.std_mean(x)),
+                      "x"),
+    "cumprod": (lambda L, x, y, w, b, v: (x.cumprod(1) ** 2).sum(), "x"),
+    "logcumsumexp": (lambda L, x, y, w, b, v: (x.logcumsumexp(1) ** 2).sum(), "x"),
+    "cummax_cummin": (lambda L, x, y, w, b, v: (x.cummax(1)[0] ** 2 * x.cummin(0)[0]).sum(), "x"),
+    "sort": (lambda L, x, y, w, b, v: (x.sort(1)[0] ** 2 * y).sum(), "xy"),
+    "sort_stable_descending": (lambda L, x, y, w, b, v: (x.sort(dim=0, descending=True,
+                                                                stable=True)[0] ** 2 * y).sum(),
+                               "xy"),
+    "sort_half": (lambda L, x, y, w, b, v: (x.half().sort(1)[0].float() ** 2 * y).sum(), "xy"),
+    "msort": (lambda L, x, y, w, b, v: (L.msort(x) ** 2 * y).sum(), "xy"),
+    "topk": (lambda L, x, y, w, b, v: (x.topk(2, 1)[0] ** 2).sum(), "x"),
+    "kthvalue": (lambda L, x, y, w, b, v: (x.kthvalue(2, 1)[0] ** 2).sum()
+                 + (x.kthvalue(1, 0, True)[0] ** 3).sum(), "x"),
+    "median": (lambda L, x, y, w, b, v: x.median() ** 2 + L.cat([y, y]).nanmedian() ** 3, "xy"),
+    "median_dim": (lambda L, x, y, w, b, v: (x.median(1)[0] ** 2).sum()
+                   + (x.nanmedian(0, True)[0] ** 3).sum(), "x"),
+    "mode": (lambda L, x, y, w, b, v: (L.cat([x, x.round()], 1).mode(1)[0] ** 2).sum(), "x"),
     # pointwise (formulas_pointwise.py)
     "clamp": (lambda L, x, y, w, b, v: (x.clamp(-0.5, 0.5) * x).sum(), "x"),
     "clamp_min_max": (lambda L, x, y, w, b, v: (x.clamp(min=-.5) * x.clamp(max=.5)).sum(), "x"),
@@ -109,6 +132,24 @@ CASES = {
     "tan": (lambda L, x, y, w, b, v: x.tan().sum(), "x"),
     "asin_acos": (lambda L, x, y, w, b, v: ((x / 2).asin() * (x / 2).acos()).sum(), "x"),
     "rsqrt": (lambda L, x, y, w, b, v: y.rsqrt().sum(), "y"),
+    "asinh": (lambda L, x, y, w, b, v: (x.asinh() ** 2).sum(), "x"),
+    "acosh": (lambda L, x, y, w, b, v: ((y + 1).acosh() ** 2).sum(), "y"),
+    "atanh": (lambda L, x, y, w, b, v: ((x / 2).atanh() ** 2).sum(), "x"),
+    "erfc": (lambda L, x, y, w, b, v: (x.erfc() ** 2).sum(), "x"),
+    "erfinv": (lambda L, x, y, w, b, v: ((x / 2).erfinv() ** 2).sum(), "x"),
+    "lgamma": (lambda L, x, y, w, b, v: (y.lgamma() ** 2).sum(), "y"),
+    "digamma": (lambda L, x, y, w, b, v: (y.digamma() ** 2).sum(), "y"),
+    "logit": (lambda L, x, y, w, b, v: ((x / 2 + 0.5).logit() ** 2).sum(), "x"),
+    "logit_eps": (lambda L, x, y, w, b, v: ((x / 2 + 0.5).logit(0.2) ** 2).sum(), "x"),
+    "nan_to_num": (lambda L, x, y, w, b, v: (x.log().nan_to_num() ** 2).sum(), "x"),
+    "deg2rad_rad2deg": (lambda L, x, y, w, b, v: (x.deg2rad() * x.rad2deg()).sum(), "x"),
+    "sinc": (lambda L, x, y, w, b, v: ((x * L.tensor(ZERO)).sinc() ** 2).sum(), "x"),
+    "rounding": (lambda L, x, y, w, b, v: (x.floor() * x).sum() + (y.ceil() * y).sum()
+                 + (w.trunc() * w).sum() + (b.round() * b).sum() + (v.sign() * v).sum(),
+                 "xywbv"),
+    "round_decimals_sgn": (lambda L, x, y, w, b, v: (x.round(decimals=1) * x).sum()
+                           + (y.sgn() * y).sum(), "xy"),
+    "frac": (lambda L, x, y, w, b, v: (x.frac() ** 2).sum(), "x"),
     # indexing and layout (formulas_shape.py)
     "gather": (lambda L, x, y, w, b, v: (x.gather(1, L.tensor([[2, 0], [1, 1]])) ** 2).sum(),
                "x"),
@@ -129,6 +170,34 @@ CASES = {
     "squeeze": (lambda L, x, y, w, b, v: (x[None, :, None].squeeze() ** 2).sum(), "x"),
     "squeeze_dims": (lambda L, x, y, w, b, v: (x[None, :, None].squeeze((0, 2)) ** 2).sum(),
                      "x"),
+    "clone": (lambda L, x, y, w, b, v: (x.clone() ** 2).sum(), "x"),
+    "flip": (lambda L, x, y, w, b, v: (x.flip(1) ** 2 * y).sum(), "xy"),
+    "roll": (lambda L, x, y, w, b, v: (x.roll((1, 2), (0, 1)) ** 2 * y).sum(), "xy"),
+    "roll_flat": (lambda L, x, y, w, b, v: (x.roll(2) ** 2 * y).sum(), "xy"),
+    "repeat": (lambda L, x, y, w, b, v: (x.repeat(2, 1, 2) ** 2).sum(), "x"),
+    "repeat_ones": (lambda L, x, y, w, b, v: (x.repeat(1, 1) ** 2).sum(), "x"),
+    "tril_triu": (lambda L, x, y, w, b, v: (x.tril() ** 2 + x.triu(1) ** 3).sum(), "x"),
+    "diagonal": (lambda L, x, y, w, b, v: (x.diagonal(1) ** 2).sum(), "x"),
+    "diag_2d": (lambda L, x, y, w, b, v: (L.diag(x, -1) ** 2).sum(), "x"),
+    "rot90": (lambda L, x, y, w, b, v: (x.rot90(1, (0, 1)) ** 2 * w).sum()
+              + (y.rot90(3, (1, 0)) ** 3 * w).sum(), "xy"),
+    "diag_embed": (lambda L, x, y, w, b, v: (L.diag_embed(x, 1) ** 2).sum(), "x"),
+    "unbind": (lambda L, x, y, w, b, v: (lambda p: (p[0] ** 2 + p[2] ** 3).sum())(x.unbind(1)),
+               "x"),
+    "split": (lambda L, x, y, w, b, v: (x.split(2, 1)[1] ** 2).sum(), "x"),
+    "split_with_sizes": (lambda L, x, y, w, b, v: (lambda p: (p[0] ** 2).sum() + (p[1] ** 3).sum()
+                                                   )(x.split([1, 2], 1)), "x"),
+    "unsafe_split": (lambda L, x, y, w, b, v: (L.unsafe_split(x, 2, 1)[0] ** 2).sum(), "x"),
+    "masked_select": (lambda L, x, y, w, b, v: (x.masked_select(x > 0) ** 2).sum(), "x"),
+    "masked_select_broadcast": (lambda L, x, y, w, b, v: (v.masked_select(x > 0) ** 2).sum(),
+                                "v"),
+    "take": (lambda L, x, y, w, b, v: (x.take(L.tensor([0, 4, 4])) ** 2).sum(), "x"),
+    "scatter_add": (lambda L, x, y, w, b, v: (x.scatter_add(1, L.tensor([[0, 1, 1], [2, 2, 0]]),
+                                                            y) ** 2).sum(), "xy"),
+    "index_add": (lambda L, x, y, w, b, v: (x.index_add(1, L.tensor([0, 2, 2]), y, alpha=2) ** 2
+                                            ).sum(), "xy"),
+    "index_copy": (lambda L, x, y, w, b, v: (x.index_copy(1, L.tensor([0, 2, 1]), y) ** 2).sum(),
+                   "xy"),
     # nn functions (formulas_nn.py)
     "l1_loss": (lambda L, x, y, w, b, v: L.nn.functional.l1_loss(x, y) ** 2, "xy"),
     "l1_loss_sum_broadcast": (lambda L, x, y, w, b, v: L.nn.functional.l1_loss(
@@ -148,6 +217,58 @@ CASES = {
         "w"),
     "layer_norm": (lambda L, x, y, w, b, v: (L.nn.functional.layer_norm(x, (3,), v + 1, v)
                                              ** 2).sum(), "xv"),
+    # in-place activations: torch's kernel reads the result (the node of the write)
+    "leaky_relu_inplace": (lambda L, x, y, w, b, v: (L.nn.functional.leaky_relu(
+        x * 1, 0.1, inplace=True) ** 2).sum(), "x"),
+    "elu_inplace": (lambda L, x, y, w, b, v: (L.nn.functional.elu(x * 1, 0.8, inplace=True) ** 2
+                                              ).sum(), "x"),
+    "selu_inplace": (lambda L, x, y, w, b, v: (L.nn.functional.selu(x * 1, inplace=True) ** 2
+                                               ).sum(), "x"),
+    "celu_inplace": (lambda L, x, y, w, b, v: (L.nn.functional.celu(x * 1, 0.7, inplace=True)
+                                               ** 2).sum(), "x"),
+    # matrix products (formulas_linalg.py)
+    "addmm_beta_alpha": (lambda L, x, y, w, b, v: (L.addmm(b, x, w, beta=2, alpha=3) ** 2).sum(),
+                         "bxw"),
+    "bmm": (lambda L, x, y, w, b, v: (x.view(2, 1, 3).bmm(w[None].expand(2, 3, 2)) ** 2).sum(),
+            "xw"),
+    "mv": (lambda L, x, y, w, b, v: (x.mv(v) ** 2).sum(), "xv"),
+    "dot": (lambda L, x, y, w, b, v: v.dot(v.sin()) ** 2, "v"),
+    "vdot": (lambda L, x, y, w, b, v: v.vdot(v.sin()) ** 2, "v"),
+    "addmv": (lambda L, x, y, w, b, v: (L.addmv(b, x, v, beta=2, alpha=3) ** 2).sum(), "bxv"),
+    "addmv_default": (lambda L, x, y, w, b, v: (L.addmv(b, x, v) ** 2).sum(), "bxv"),
+    "baddbmm": (lambda L, x, y, w, b, v: (L.baddbmm(b, x.view(2, 1, 3), w[None].expand(2, 3, 2),
+                                                    alpha=0.5) ** 2).sum(), "bxw"),
+    "addbmm": (lambda L, x, y, w, b, v: (L.addbmm(x[:, :2], x.view(2, 1, 3).expand(2, 2, 3),
+                                                  w[None].expand(2, 3, 2), beta=1.5) ** 2
+                                         ).sum(), "xw"),
+    "addr": (lambda L, x, y, w, b, v: (L.addr(x, b, v, beta=2, alpha=0.5) ** 2).sum(), "xbv"),
+    "trace": (lambda L, x, y, w, b, v: x.mm(w).trace() ** 2, "xw"),
+    # two- and three-operand pointwise (formulas_binary.py)
+    "maximum": (lambda L, x, y, w, b, v: (L.maximum(x, y - 1) ** 2).sum(), "xy"),
+    "minimum_ties_broadcast": (lambda L, x, y, w, b, v: (L.minimum(L.cat([x[:1], v[None]]), v)
+                                                         ** 2).sum(), "xv"),
+    "fmax_fmin": (lambda L, x, y, w, b, v: (L.fmax(x, y - 1) * L.fmin(x, v)).sum(), "xyv"),
+    "addcmul": (lambda L, x, y, w, b, v: (L.addcmul(x, y, v, value=2) ** 2).sum(), "xyv"),
+    "addcdiv": (lambda L, x, y, w, b, v: (L.addcdiv(x, y, v + 2, value=0.5) ** 2).sum(), "xyv"),
+    "lerp": (lambda L, x, y, w, b, v: (L.lerp(x, y, 0.3) ** 2).sum(), "xy"),
+    "lerp_tensor": (lambda L, x, y, w, b, v: (L.lerp(x, y, v) ** 2).sum(), "xyv"),
+    "hypot": (lambda L, x, y, w, b, v: (L.hypot(x, y) ** 2).sum(), "xy"),
+    "logaddexp": (lambda L, x, y, w, b, v: (L.logaddexp(x, y) ** 2).sum(), "xy"),
+    "logaddexp2": (lambda L, x, y, w, b, v: (L.logaddexp2(x, v) ** 2).sum(), "xv"),
+    "xlogy": (lambda L, x, y, w, b, v: (L.xlogy(x * L.tensor(ZERO), y) ** 2).sum(), "xy"),
+    "xlogy_numbers": (lambda L, x, y, w, b, v: (L.xlogy(2.0, y) * L.xlogy(x, 3.0)).sum(), "xy"),
+    # the gradient is nan but where self is 0 (there 0); it depends on no input (torchlike's
+    # first-order xlogy vjp gives nan, not torch's 0, where the incoming gradient is 0)
+    "xlogy_other_negative": (lambda L, x, y, w, b, v: (L.xlogy(x * L.tensor(ZERO), -1.0) * 2
+                                                       ).sum(), "x"),
+    "div_floor": (lambda L, x, y, w, b, v: (L.div(x, y, rounding_mode="floor") * x).sum(), "xy"),
+    "remainder": (lambda L, x, y, w, b, v: (L.remainder(x, y) ** 2).sum(), "xy"),
+    "fmod": (lambda L, x, y, w, b, v: (L.fmod(x, 0.7) * L.fmod(x, y)).sum(), "xy"),
+    "pow_tensor": (lambda L, x, y, w, b, v: (y.pow(x) ** 2).sum(), "xy"),
+    "pow_tensor_zeros": (lambda L, x, y, w, b, v: ((y * L.tensor(ZERO)).pow(x.abs()) ** 2).sum(),
+                         "xy"),
+    "rpow": (lambda L, x, y, w, b, v: (L.pow(2.0, x) ** 2).sum(), "x"),
+    "rpow_zero": (lambda L, x, y, w, b, v: (L.pow(0.0, y) * x).sum(), "xy"),
 }
 ZERO = [[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]
 

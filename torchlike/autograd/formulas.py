@@ -5,12 +5,13 @@ over CosBackward0, and a gradient that depends on no input, like the one of `x +
 
 FORMULAS maps an op-table name to fn(grad, operands, statics, diff) -> {position: gradient} for
 the operand positions in `diff` (grad: the gradient of the op's first output; ops with more
-outputs have formulas only where the others take no gradient, as max(dim)'s indices);
+outputs have formulas there only where the others take no gradient, as max(dim)'s indices;
+MULTI_FORMULAS holds those that read every output's gradient: unbind, split, var_mean);
 `gradients()` then does what torch's engine does with what a formula returns (sum over
 broadcast dimensions, cast to the operand's dtype). A formula that returns None leaves the op
-to the paths below. This module holds the core and arithmetic, matrix products, sums and
-views; formulas_pointwise, formulas_reductions, formulas_shape and formulas_nn register the
-other families into the same table.
+to the paths below. This module holds the core and arithmetic, sums and views;
+formulas_pointwise, formulas_binary, formulas_linalg, formulas_reductions, formulas_shape and
+formulas_nn register the other families into the same table.
 
 Where torch's formula is one backward kernel of its own (leaky_relu_backward,
 convolution_backward, ...), BACKWARD_OPS names its node: the op's jax vjp is recorded as one
@@ -27,6 +28,9 @@ import jax.numpy as jnp
 from ..ops._registry import OPS, Op, _no_cast, op, run
 
 FORMULAS: dict = {}
+# op-table name -> fn(grads, operands, statics, diff) -> {position: gradient}, for ops with
+# several outputs whose formula reads the gradients of all of them (None where one has none)
+MULTI_FORMULAS: dict = {}
 
 
 def formula(*names):
@@ -37,11 +41,20 @@ def formula(*names):
     return deco
 
 
+def multi_formula(*names):
+    def deco(fn):
+        for name in names:
+            MULTI_FORMULAS[name] = fn
+        return fn
+    return deco
+
+
 # The backward kernels torch's formulas call, with the names torch gives their nodes
 # (Tensor-Scalar arithmetic as C++ writes it: `grad * 2.0` is MulBackward1, where Python's
 # `grad * 2.0` wraps the number and records MulBackward0).
 _mul_scalar = op("mul_scalar_formula", "MulBackward1", saves=False)(lambda a, s: a * s)
 _add_scalar = op("add_scalar_formula", "AddBackward1", saves=False)(lambda a, s: a + s)
+_sub_scalar = op("sub_scalar_formula", "SubBackward1", saves=False)(lambda a, s: a - s)
 _div_scalar = op("div_scalar_formula", "DivBackward1", dtypes="float", saves=False)(
     lambda a, s: a / s)
 _tanh_backward = op("tanh_backward", "TanhBackwardBackward0", dtypes="same")(
@@ -58,9 +71,15 @@ _threshold_backward = op("threshold_backward", "ThresholdBackwardBackward0", dty
                          edges=2)(lambda g, x, threshold: jnp.where(x <= threshold, 0, g))
 
 
-def _times(t, s):
+def times(t, s):
     """torch's maybe_multiply: t itself when s is 1, else t * s (a Tensor-Scalar mul)."""
     return t if s == 1 else mul_scalar(t, s)
+
+
+def all_real(*ts) -> bool:
+    """No complex operand (tensor or number): formulas that leave out torch's conj() hold."""
+    return not any(isinstance(t, complex) or hasattr(t, "is_complex") and t.is_complex()
+                   for t in ts)
 
 
 def mul_scalar(t, s):
@@ -73,6 +92,23 @@ def add_scalar(t, s):
 
 def div_scalar(t, s):
     return run(_div_scalar, (t, s))
+
+
+def sub_scalar(t, s):
+    return run(_sub_scalar, (t, s))
+
+
+def scalar_minus(s, t):
+    """C++'s `s - t` for a Scalar s: a tensor like t filled with s, minus t (SubBackward0
+    with no edge for the filled tensor)."""
+    from .._creation import full_like
+    return full_like(t, s) - t
+
+
+def scalar_over(s, t):
+    """C++'s `s / t` for a Scalar s: a tensor like t filled with s, divided by t."""
+    from .._creation import full_like
+    return full_like(t, s) / t
 
 
 def forward(name, operands, statics):
@@ -130,9 +166,12 @@ def gradients(node, grads):
     if node.inputs is None or all(g is None for g in grads):
         return None
     fn = FORMULAS.get(k.op.name)
+    multi = MULTI_FORMULAS.get(k.op.name)
     operands = list(node.inputs)
     found = None
-    if fn is not None and grads[0] is not None and all(g is None for g in grads[1:]):
+    if multi is not None:
+        found = multi(list(grads), operands, dict(k.key[2]), node.diff)
+    elif fn is not None and grads[0] is not None and all(g is None for g in grads[1:]):
         found = fn(grads[0], operands, dict(k.key[2]), node.diff)
     if found is None:
         name = BACKWARD_OPS.get(type(node).__name__)
@@ -175,7 +214,7 @@ def _add(g, xs, st, diff):
 
 @formula("add_alpha")
 def _add_alpha(g, xs, st, diff):
-    return {0: g, 1: _times(g, xs[2])}
+    return {0: g, 1: times(g, xs[2])}
 
 
 @formula("sub")
@@ -185,7 +224,7 @@ def _sub(g, xs, st, diff):
 
 @formula("sub_alpha")
 def _sub_alpha(g, xs, st, diff):
-    return {0: g, 1: _times(-g, xs[2]) if 1 in diff else None}
+    return {0: g, 1: times(-g, xs[2]) if 1 in diff else None}
 
 
 @formula("rsub")
@@ -311,53 +350,6 @@ def _log_softmax(g, xs, st, diff):
     return {0: run(_log_softmax_backward, (g, y), (("dim", dim % max(y.ndim, 1)),))}
 
 
-# ---- matrix products ---------------------------------------------------------------------
-@formula("mm")
-def _mm(g, xs, st, diff):
-    a, b = xs
-    return {0: g.mm(b.t()) if 0 in diff else None, 1: a.t().mm(g) if 1 in diff else None}
-
-
-@formula("addmm")
-def _addmm(g, xs, st, diff):
-    c, a, b = xs[:3]
-    beta, alpha = st.get("beta", 1), st.get("alpha", 1)
-    return {0: _times(g, beta) if 0 in diff else None,
-            1: _times(g.mm(b.t()), alpha) if 1 in diff else None,
-            2: _times(a.t().mm(g), alpha) if 2 in diff else None}
-
-
-# F.linear's kernels take the weight's own array where torch has its transpose wt (see
-# ops/nn.py): wt.t() is then a TBackward0 node over wt with wt's values, and wt's gradient
-# (torch's x.t() @ g) is g.t() @ x in the weight's layout; linear_weight_t passes it on as
-# torch's t() would.
-def _wt_t(wt):
-    return run(_weight_t(), (wt,))
-
-
-def _weight_t():
-    from ..ops.nn import _weight_t as w
-    return w
-
-
-@formula("linear_addmm")
-def _linear_addmm(g, xs, st, diff):
-    c, x, wt = xs
-    return {0: g if 0 in diff else None, 1: g.mm(_wt_t(wt)) if 1 in diff else None,
-            2: g.t().mm(x) if 2 in diff else None}
-
-
-@formula("linear_mm")
-def _linear_mm(g, xs, st, diff):
-    x, wt = xs
-    return {0: g.mm(_wt_t(wt)) if 0 in diff else None, 1: g.t().mm(x) if 1 in diff else None}
-
-
-@formula("linear_weight_t")
-def _linear_weight_t(g, xs, st, diff):
-    return {0: run(_weight_t(), (g,))}
-
-
 # ---- reductions and views ------------------------------------------------------------------
 def sum_backward(g, shape, dim, keepdim):
     if dim is None or not shape:
@@ -374,14 +366,18 @@ def _sum(g, xs, st, diff):
     return {0: sum_backward(g, tuple(xs[0].shape), st.get("dim"), st.get("keepdim"))}
 
 
-@formula("mean")
-def _mean(g, xs, st, diff):
-    shape, dim = tuple(xs[0].shape), st.get("dim")
+def mean_backward(g, shape, dim, keepdim):
+    """torch's mean_backward: sum_backward divided by the number of elements reduced."""
     n = 1
     for i in (range(len(shape)) if dim is None else
               (dim if isinstance(dim, (tuple, list)) else (dim,))):
         n *= shape[i] if shape else 1
-    return {0: div_scalar(sum_backward(g, shape, dim, st.get("keepdim")), n)}
+    return div_scalar(sum_backward(g, shape, dim, keepdim), n)
+
+
+@formula("mean")
+def _mean(g, xs, st, diff):
+    return {0: mean_backward(g, tuple(xs[0].shape), st.get("dim"), st.get("keepdim"))}
 
 
 @formula("view")
@@ -414,6 +410,8 @@ def _expand(g, xs, st, diff):
 
 
 # the other families register into FORMULAS (imported last: they build on the helpers above)
+from . import formulas_binary as formulas_binary  # noqa: E402
+from . import formulas_linalg as formulas_linalg  # noqa: E402
 from . import formulas_nn as formulas_nn  # noqa: E402
 from . import formulas_pointwise as formulas_pointwise  # noqa: E402
 from . import formulas_reductions as formulas_reductions  # noqa: E402

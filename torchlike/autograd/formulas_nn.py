@@ -150,3 +150,32 @@ def _layer_norm(g, xs, st, diff):
     res = run(_layer_norm_grad, (g, x, _wrap(mean), _wrap(rstd), w, b),
               (("eps", eps), ("nd", nd), ("mask", diff)))
     return dict(zip(diff, res))
+
+
+# ---- in-place activations: torch's kernels read the result ---------------------------------
+# leaky_relu_, elu_ (selu_) and celu_ take their backward kernel over (grad, result): the
+# written tensor, whose node is the in-place op's own (LeakyReluBackward1, ...), as torch's
+# saved result is. Operand 0 of the node is that tensor (it holds the result after the write).
+_leaky_relu_backward = op("leaky_relu_backward_result", "LeakyReluBackwardBackward0",
+                          dtypes="same", edges=2)(
+    lambda g, r, slope: jnp.where(r > 0, g, g * slope))
+_elu_backward = op("elu_backward_result", "EluBackwardBackward0", dtypes="same", edges=2)(
+    lambda g, r, alpha, scale, iscale: jnp.where(r <= 0, g * iscale * (r + alpha * scale),
+                                                 g * scale))
+
+
+@formula("leaky_relu_")
+def _leaky_relu_(g, xs, st, diff):
+    return {0: run(_leaky_relu_backward, (g, xs[0], xs[1]))}
+
+
+@formula("elu_")
+def _elu_(g, xs, st, diff):
+    r, alpha, scale, iscale = xs
+    return {0: run(_elu_backward, (g, r, alpha, scale, iscale))}
+
+
+@formula("celu_")
+def _celu_(g, xs, st, diff):
+    r, alpha = xs
+    return {0: run(_elu_backward, (g, r, alpha, 1.0, 1.0 / alpha))}

@@ -1,6 +1,8 @@
 """torch's backward formulas for pointwise ops (derivatives.yaml, FunctionsManual.cpp), in
 torchlike ops: the unary functions whose formula is a chain of ops (exp2, log2/log10/log1p,
-sinh/cosh, tan, asin/acos, rsqrt), atan2, clamp and its variants, where and masked_fill."""
+sinh/cosh, tan, asin/acos, rsqrt, asinh/acosh/atanh, erfc/erfinv, lgamma/digamma, logit,
+sinc, nan_to_num, deg2rad/rad2deg), the rounding ops (zero gradients), atan2, clamp and its
+variants, where and masked_fill."""
 from __future__ import annotations
 
 import math
@@ -12,7 +14,7 @@ from .._tensor import _wrap
 from ..ops.compare import where
 from ..ops.masked import _masked_select
 from ..ops._registry import op, run
-from .formulas import add_scalar, formula, mul_scalar
+from .formulas import add_scalar, formula, mul_scalar, scalar_minus, sub_scalar
 
 # torch's masked_select node has one edge (the mask is no operand of its gradient)
 _masked_select_grad = op("masked_select_formula", "MaskedSelectBackward0", dtypes="same",
@@ -82,6 +84,91 @@ def _acos(g, xs, st, diff):
 @formula("rsqrt")
 def _rsqrt(g, xs, st, diff):
     return {0: mul_scalar(g, -0.5) * xs[0].rsqrt().pow(3)}
+
+
+@formula("asinh")
+def _asinh(g, xs, st, diff):
+    return {0: g * add_scalar(xs[0].pow(2), 1).rsqrt()}
+
+
+@formula("acosh")
+def _acosh(g, xs, st, diff):
+    x = xs[0]
+    return {0: g * sub_scalar(x * x, 1).rsqrt()}
+
+
+@formula("atanh")
+def _atanh(g, xs, st, diff):
+    return {0: mul_scalar(g, 1) / scalar_minus(1, xs[0].pow(2))}
+
+
+@formula("erfc")
+def _erfc(g, xs, st, diff):
+    return {0: mul_scalar((-xs[0].pow(2)).exp(), -2.0 / math.sqrt(math.pi)) * g}
+
+
+@formula("erfinv")
+def _erfinv(g, xs, st, diff):
+    return {0: mul_scalar(xs[0].erfinv().pow(2).exp(), 0.5 * math.sqrt(math.pi)) * g}
+
+
+@formula("lgamma")
+def _lgamma(g, xs, st, diff):
+    return {0: g * xs[0].digamma()}
+
+
+@formula("digamma")
+def _digamma(g, xs, st, diff):
+    from ..ops.spectral import polygamma
+    return {0: g * polygamma(1, xs[0])}
+
+
+@formula("logit", "logit_eps")
+def _logit(g, xs, st, diff):
+    """torch's infinitely_differentiable_logit_backward: nan outside [0, 1] (0 outside
+    [eps, 1 - eps] with eps)."""
+    x = xs[0]
+    lo, outside = (0.0, math.nan) if len(xs) == 1 else (xs[1], 0.0)
+    d = x.detach()
+    return {0: where((d >= lo) & (d <= 1.0 - lo), g / (x * scalar_minus(1.0, x)), outside)}
+
+
+@formula("nan_to_num")
+def _nan_to_num(g, xs, st, diff):
+    return {0: g * xs[0].detach().isfinite()}
+
+
+@formula("deg2rad")
+def _deg2rad(g, xs, st, diff):
+    return {0: mul_scalar(g, math.pi / 180)}
+
+
+@formula("rad2deg")
+def _rad2deg(g, xs, st, diff):
+    return {0: mul_scalar(g, 180 / math.pi)}
+
+
+@formula("sinc")
+def _sinc(g, xs, st, diff):
+    """torch's sinc_backward: (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x == 0."""
+    x = xs[0]
+    xpi, x2pi = mul_scalar(x, math.pi), mul_scalar(x * x, math.pi)
+    out = g * ((xpi * xpi.cos() - xpi.sin()) / x2pi)
+    return {0: where(x2pi.detach() == 0, 0.0, out)}
+
+
+@formula("floor", "ceil", "trunc", "round", "round_decimals", "sign", "sgn")
+def _zero(g, xs, st, diff):
+    """torch: zeros, which depend on no input (sgn's formula for complex inputs is not)."""
+    if xs[0].is_complex():
+        return None
+    from .._creation import zeros_like
+    return {0: zeros_like(g)}
+
+
+@formula("frac")
+def _frac(g, xs, st, diff):
+    return {0: g}
 
 
 @formula("atan2")

@@ -1,15 +1,20 @@
 """torch's backward formulas for reductions and scans (derivatives.yaml, FunctionsManual.cpp),
-in torchlike ops: logsumexp, var/std, vector norms, cumsum, prod, max/min (whole tensor and
-along a dimension), amax/amin."""
+in torchlike ops: logsumexp, nansum, var/std and var_mean/std_mean, vector norms, cumsum,
+cumprod, logcumsumexp, cummax/cummin, prod, max/min (whole tensor and along a dimension),
+amax/amin, and the selections: sort, topk, kthvalue, median, mode."""
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import _creation, _dtype
+from ..ops.compare import where
 from ..ops.combine import cat
 from ..ops.masked import _masked_fill_t
 from ..ops._registry import op, run
-from .formulas import forward, formula, mul_scalar, unsqueeze_multiple
+from .formulas import (forward, formula, mean_backward, mul_scalar, multi_formula,
+                       sum_backward, unsqueeze_multiple)
 from .grad_mode import no_grad
 
 # torch's masked_fill node with a tensor value has edges for self and value (not the mask)
@@ -55,11 +60,37 @@ def _var(g, xs, st, diff):
     return {0: _var_backward(g, xs[0], st["dim"], st["correction"], st["keepdim"])}
 
 
+def _std_backward(g, r, x, st):
+    """torch's std_backward: var_backward of grad / (2 std), 0 where the std is 0."""
+    gv = (g / mul_scalar(r, 2)).masked_fill(r.detach() == 0, 0)
+    return _var_backward(gv, x, st["dim"], st["correction"], st["keepdim"])
+
+
 @formula("std")
 def _std(g, xs, st, diff):
-    r = forward("std", xs, st)
-    gv = (g / mul_scalar(r, 2)).masked_fill(r.detach() == 0, 0)
-    return {0: _var_backward(gv, xs[0], st["dim"], st["correction"], st["keepdim"])}
+    return {0: _std_backward(g, forward("std", xs, st), xs[0], st)}
+
+
+def _moment_mean(name):
+    """torch's var_mean_backward / std_mean_backward: var's (std's) formula for the first
+    output's gradient, plus mean's for the second's."""
+    def backward(grads, xs, st, diff):
+        gm, gmean = grads
+        x, out = xs[0], None
+        if gm is not None:
+            if name == "var_mean":
+                out = _var_backward(gm, x, st["dim"], st["correction"], st["keepdim"])
+            else:
+                out = _std_backward(gm, forward(name, xs, st)[0], x, st)
+        if gmean is not None:
+            m = mean_backward(gmean, tuple(x.shape), st["dim"], st["keepdim"])
+            out = m if out is None else out + m
+        return {0: out}
+    return backward
+
+
+for _name in ("var_mean", "std_mean"):
+    multi_formula(_name)(_moment_mean(_name))
 
 
 # ---- norms -----------------------------------------------------------------------------------
@@ -190,3 +221,140 @@ for _name in ("max_dim", "min_dim"):
     formula(_name)(_value_selecting(_name))
 for _name in ("amax", "amin"):
     formula(_name)(_amax_amin(_name))
+
+
+# ---- nansum ----------------------------------------------------------------------------------
+@formula("nansum")
+def _nansum(g, xs, st, diff):
+    """torch's nansum_backward: sum's gradient, times the mask of the non-nan elements."""
+    x = xs[0]
+    if g.dtype != x.dtype:
+        g = g.to(x.dtype)
+    dim = st["dim"]
+    spread = sum_backward(g, tuple(x.shape), dim, st["keepdim"])
+    return {0: spread * x.detach().isnan().logical_not()}
+
+
+# ---- cumprod / logcumsumexp / cummax / cummin ------------------------------------------------
+@formula("cumprod")
+def _cumprod(g, xs, st, diff):
+    """torch's cumprod_backward for an input without zeros: the reversed cumulative sum of
+    result * grad, divided by the input. With a zero torch loops over the dimension writing
+    slices (CopySlices); that case keeps the generic path."""
+    x, dim = xs[0], st["dim"]
+    if x.is_complex():
+        return None
+    if g.dtype != x.dtype:
+        g = g.to(x.dtype)
+    if x.numel() <= 1 or x.shape[dim] == 1:
+        return {0: g}
+    if bool((x.detach() == 0).any()):
+        return None
+    w = forward("cumprod", xs, st) * g
+    return {0: w.flip(dim).cumsum(dim).flip(dim).div(x)}
+
+
+@formula("logcumsumexp")
+def _logcumsumexp(g, xs, st, diff):
+    """torch's logcumsumexp_backward (real): the positive and the negative parts of the
+    gradient each through a reversed logcumsumexp in log space, then their difference."""
+    x, dim = xs[0], st["dim"]
+    if g.ndim == 0 or g.numel() == 0:
+        return {0: g}
+    if g.is_complex():
+        return None
+    r = forward("logcumsumexp", xs, st)
+    lowest = float(np.finfo(g._data.dtype).min)
+    log_abs = g.abs().log()
+    gd = g.detach()
+
+    def part(cond):
+        logs = where(cond, log_abs, lowest) - r
+        return (logs.flip(dim).logcumsumexp(dim).flip(dim) + x).exp()
+    return {0: part(gd > 0) - part(gd < 0)}
+
+
+def _cummaxmin(name):
+    """torch's cummaxmin_backward: the gradient added into zeros at the running extremes'
+    indices."""
+    def backward(g, xs, st, diff):
+        x = xs[0]
+        if x.numel() == 0 or x.ndim == 0:
+            return None
+        with no_grad():
+            idx = forward(name, [x], st)[1]
+        return {0: x.new_zeros(tuple(x.shape)).scatter_add(st["dim"], idx, g)}
+    return backward
+
+
+for _name in ("cummax", "cummin"):
+    formula(_name)(_cummaxmin(_name))
+
+
+# ---- selections: sort, topk, kthvalue, median, mode -----------------------------------------
+def _scatter_back(g, x, dim, idx, keepdim):
+    """torch's value_selecting_reduction_backward: the gradient scattered into zeros at the
+    selected indices (idx: keepdim-shaped)."""
+    if not keepdim:
+        g = g.unsqueeze(dim)
+    return g.new_zeros(tuple(x.shape)).scatter(dim, idx, g)
+
+
+def _selected_by_forward(name, keepdim=None):
+    """Ops that compute their indices: sort, median(dim), ... (the indices from the op run
+    again; keepdim from the statics where the op has one)."""
+    def backward(g, xs, st, diff):
+        x = xs[0]
+        if x.ndim == 0:
+            return None
+        with no_grad():
+            idx = forward(name, [x], st)[1]
+        kd = st["keepdim"] if keepdim is None else keepdim
+        dim = st["dim"]
+        return {0: _scatter_back(g, x, dim, idx if kd else idx.unsqueeze(dim), kd)}
+    return backward
+
+
+def _selected_by_operand(g, xs, st, diff):
+    """Ops given their indices (keepdim-shaped) as operand 1: topk, kthvalue, mode, sort
+    through the host's std::sort order."""
+    x, idx = xs
+    if x.ndim == 0:
+        return None
+    return {0: _scatter_back(g, x, st["dim"], idx, st.get("keepdim", True))}
+
+
+for _name in ("sort", "sort_stable"):
+    formula(_name)(_selected_by_forward(_name, keepdim=True))
+for _name in ("median_dim", "nanmedian_dim"):
+    formula(_name)(_selected_by_forward(_name))
+formula("topk", "kthvalue", "mode", "sort_std", "sort_std_stable_arg")(_selected_by_operand)
+
+
+@formula("msort")
+def _msort(g, xs, st, diff):
+    """torch's msort is sort(0)'s values: SortBackward0's formula."""
+    x = xs[0]
+    if x.ndim == 0:
+        return None
+    with no_grad():
+        idx = forward("sort", [x], {"dim": 0, "descending": False})[1]
+    return {0: _scatter_back(g, x, 0, idx, True)}
+
+
+def _median_all(name):
+    """torch's evenly_distribute_backward for median()/nanmedian(): the gradient split
+    between the elements equal to the result (the nan ones, when the result is nan)."""
+    def backward(g, xs, st, diff):
+        x = xs[0].detach()
+        if x.numel() == 0:
+            return None
+        with no_grad():
+            value = forward(name, xs, st)
+        mask = x.isnan() if bool(value.isnan()) else x == value
+        return {0: run(_masked_fill_grad, (x.new_zeros(tuple(x.shape)), mask, g / mask.sum()))}
+    return backward
+
+
+for _name in ("median", "nanmedian"):
+    formula(_name)(_median_all(_name))
