@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import torchlike
-from _helper import check, check_raises
+from _helper import assert_same_tensor, check, check_raises
 
 R = np.random.default_rng(0)
 A = R.standard_normal((3, 4))
@@ -66,6 +66,20 @@ def test_binary(name):
 def test_ldexp_int_exponent_grad():
     # torch's backward computes 2 ** other in integers: 0 for negative exponents
     check(lambda L, a, b: L.ldexp(a, b), A, INTS, numeric=False)
+
+
+def test_xlogy_gradients_where_x_is_zero_or_y_not_positive():
+    """torch's formulas: d/dx = xlogy(grad, y) (log(y) at x == 0, y > 0; 0 for a zero grad at
+    y < 0), masked to 0 where x == 0 and y <= 0; d/dy = grad * x / y."""
+    def run(L):
+        x = L.tensor([[1., 0., 2., 0., -1.]], requires_grad=True)
+        y = L.tensor([[-1.], [0.], [3.], [float("nan")]], requires_grad=True)
+        s = L.tensor([1., 0., 2., 0.], requires_grad=True)
+        L.xlogy(x, y).backward(L.tensor([[0., 1., 1., 1., 0.]]).expand(4, 5))
+        (L.xlogy(s, 2.5) + L.xlogy(3, s)).backward(L.tensor([0., 1., 1., 0.]))
+        return x.grad, y.grad, s.grad
+    for w, g in zip(run(torch), run(torchlike)):
+        assert_same_tensor(w, g)
 
 
 def test_zero_dim_and_empty():

@@ -75,8 +75,26 @@ def nextafter(input, other, *, out=None):
 
 
 # ---- xlogy, copysign, ldexp (integer operands compute in the default float) ---------------
-def _xlogy_body(x, y):
+def _xlogy_value(x, y):
     return jnp.where(jnp.isnan(y), y, jnp.where(x == 0, 0, x * jnp.log(y)))
+
+
+def _sum_to(g, shape):
+    """g summed over the dimensions broadcasting added to `shape`."""
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[lead + i] != 1)
+    return g.sum(dims).reshape(shape) if dims else g
+
+
+# torch's gradients, not the ones jax derives from the where()s: d/dx = xlogy(grad, y), 0
+# where x == 0 and y <= 0 (so log(y) * grad at x == 0, y > 0, and 0 for a zero grad at y < 0);
+# d/dy = grad * x / y
+_xlogy_body = jax.custom_vjp(_xlogy_value)
+_xlogy_body.defvjp(lambda x, y: (_xlogy_value(x, y), (x, y)), lambda res, g: (
+    _sum_to(jnp.where((res[0] == 0) & (res[1] <= 0), 0, _xlogy_value(g, res[1])),
+            jnp.shape(res[0])),
+    _sum_to(g * res[0] / res[1], jnp.shape(res[1]))))
 
 
 _xlogy = op("xlogy", lambda s, p: "XlogyBackward0" if p == "tt" else "XlogyBackward2"
