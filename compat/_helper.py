@@ -6,8 +6,9 @@ Compared: every output's value, dtype, shape, repr and grad_fn name, then the gr
 inputs after backward() with the same random cotangent (float64 ones also numerically).
 `assert_same(want, got)` compares any torch value (tensors, arrays, numbers, strings, dtypes,
 sizes, tuples, lists, dicts of them) with torchlike's; `assert_same_error` an exception's type
-and message. Every comparison goes through these: they tell the coverage recorder (`_record`)
-which forms' results were compared with torch's.
+and message; `assert_same_object` another object by what `view` reads of it; `check_call` one
+call of a form (for results no tag can follow: bools). Every comparison goes through these:
+they tell the coverage recorder (`_record`) which forms' results were compared with torch's.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 
 import torchlike
-from _record import mark, mark_error
+from _record import mark, mark_call, mark_error
 
 # (rtol, atol relative to the largest value compared) per dtype: a few ulp of float32 (eps
 # 1.2e-7) and float64 (eps 2.2e-16) rounding in different orders, and no more. Measured over the
@@ -133,16 +134,22 @@ def assert_same(want, got, what="value", *, rtol=None, atol=None, scale=None,
 
 
 def assert_same_error(want, got, what="error", message=True):
-    """`got` (torchlike's exception) is of `want`'s type (torch's) and, unless `message` is
-    False, has its message: the same text, or the same after `message(text)`."""
-    assert isinstance(got, type(want)), f"{what}: torchlike raised {got!r}, torch {want!r}"
+    """`got` (torchlike's exception) is of `want`'s type (torch's; one of torch's own classes,
+    as DistError: of its class names) and, unless `message` is False, has its message: the same
+    text, or the same after `message(text)`."""
+    own = type(want).__module__.split(".")[0] == "torch"
+    if own:
+        names = [[c.__name__ for c in type(e).__mro__] for e in (want, got)]
+        assert names[0] == names[1], f"{what}: torchlike raised {got!r}, torch {want!r}"
+    else:
+        assert isinstance(got, type(want)), f"{what}: torchlike raised {got!r}, torch {want!r}"
     if message is False:
         return
     w, g = str(want), str(got)
     if callable(message):
         w, g = message(w), message(g)
     assert w == g, f"{what}: message\n{g}\n!= torch\n{w}"
-    mark_error(got)
+    mark_error(got, same_class=own or type(got) is type(want))
 
 
 def check(fn, *inputs, grad=True, check_repr=True, numeric=True, seed=0, rtol=None,
@@ -263,3 +270,36 @@ def graph(outputs) -> list:
         lines.append((type(fn).__name__, leaf, edges))
         i += 1
     return lines
+
+
+def assert_same_object(want, got, view, what="object"):
+    """Compare a torch object that `assert_same` has no rule for (a Generator, a GradientEdge, a
+    P2POp, a class such as GroupMember) with torchlike's: its class name (a class's own name),
+    and what `view(obj)` reads of it (values `assert_same` compares)."""
+    name = (lambda o: o.__name__) if isinstance(want, type) else (lambda o: type(o).__name__)
+    assert name(want) == name(got), f"{what}: {name(got)} != torch {name(want)}"
+    assert_same(view(want), view(got), what)
+    mark(got)
+    if isinstance(got, type):  # a class itself (GroupMember: what its attributes hold)
+        mark_call(got)
+
+
+def check_call(make, view=None, what="call"):
+    """`make(lib)` gives (function, *args) for each library: both calls give the same result
+    (`view(result)` where given) or raise the same error. The torchlike function counts as
+    compared whatever it returned (a bool, None: values no tag can follow)."""
+    (want_fn, *want_args), (got_fn, *got_args) = make(torch), make(torchlike)
+    try:
+        want = want_fn(*want_args)
+    except Exception as e:  # noqa: BLE001 - compared with whatever torchlike raises
+        try:
+            got_fn(*got_args)
+        except Exception as g:  # noqa: BLE001
+            assert_same_error(e, g, what)
+            return
+        raise AssertionError(f"{what}: torchlike did not raise (torch raised {e!r})") from None
+    got = got_fn(*got_args)
+    if view is not None:
+        want, got = view(want), view(got)
+    assert_same(want, got, what)
+    mark_call(got_fn)

@@ -18,7 +18,18 @@ How results are tagged:
   to every parameter it updates; a scheduler's `step` tags the learning rates it writes;
 - a dataset's items, a sampler's indices and a DataLoader's batches get their class (and
   the tags of the object they came from: a Subset made by `random_split` passes that on);
-- `backward` / `autograd.grad` tag the gradients they produce.
+- `backward` / `autograd.grad` tag the gradients they produce;
+- in the smaller namespaces (MORE) an instance gets its class from its construction (a
+  NamedTuple's from `__new__`), and what its public methods and `__call__` give (a
+  Transform applied) count for its class; an exported object (biject_to, dependent) counts
+  for what calling it or its methods gives; a function torch exports under two names
+  (torch.seed is torch.random.seed; isend, which P2POp compares by identity) is wrapped
+  once, and the wrapper replaces it wherever torchlike holds it;
+- a result that cannot carry a tag (a bool, None) counts when `_helper.check_call` compared
+  the call itself (`mark_call`: the function knows its form), a class when
+  `_helper.assert_same_object` compared the class itself (GroupMember);
+- a raised exception also counts for its own class where that class is a form (DistError,
+  CheckpointError) and the comparison found torch's class (`mark_error(same_class=True)`).
 """
 from __future__ import annotations
 
@@ -33,6 +44,8 @@ _weak: dict = {}      # id -> (weakref, set of forms): tensors and other weak-re
 _strong: dict = {}    # id -> (object, set of forms): everything else, for one test
 compared: set = set()  # forms marked in the running test
 verified: set = set()  # forms marked in passing tests
+class_forms: dict = {}  # exported class -> its forms (a class torch exports under two names)
+_instance_forms: dict = {}  # id -> (object, forms): exported objects (biject_to, dependent)
 
 OVERWRITING = {"copy_", "fill_", "zero_", "normal_", "uniform_", "random_", "bernoulli_",
                "exponential_", "geometric_", "cauchy_", "log_normal_", "set_", "resize_",
@@ -93,9 +106,21 @@ def mark(obj) -> None:
     compared.update(tags_of(obj))
 
 
-def mark_error(exc: BaseException) -> None:
-    """`exc` (raised by torchlike) was compared with torch's: type and message."""
+def mark_error(exc: BaseException, same_class: bool = False) -> None:
+    """`exc` (raised by torchlike) was compared with torch's: type and message; `same_class`:
+    its class is torch's (by name), so the class counts too."""
     compared.update(getattr(exc, "_recorded_forms", ()))
+    if same_class:
+        compared.update(class_forms.get(type(exc), ()))
+
+
+def mark_call(fn) -> None:
+    """What `fn` (a torchlike form, as the program reached it) returned was compared with
+    torch's: for results no tag can follow (bools, None)."""
+    if isinstance(fn, type):  # a constructor (Backend("GLOO") gives a str)
+        compared.update(class_forms.get(fn, ()))
+    elif hasattr(fn, "_recorded_form"):
+        compared.add(fn._recorded_form)
 
 
 def _note_error(exc: BaseException, form) -> None:
@@ -121,6 +146,7 @@ def _wrap(form, fn, overwrite: bool = False):
             tag(target, (tags_of(target) - before) | {form}, replace=True)
         tag(out, {form})
         return out
+    wrapper._recorded_form = form
     return wrapper
 
 
@@ -447,6 +473,8 @@ def install() -> None:
         members = public(torch_mod, tl_mod)
         functions = {n: f for n, f in members.items() if not isinstance(f, type)
                      and n not in MODES}
+        for cls, name in _classes(members, object).items():
+            class_forms.setdefault(cls, set()).add((title, name))
         if title in ("torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.utils",
                      "torch.nn.utils.rnn", "torch.utils.data", "torch.utils.checkpoint",
                      "torch.autograd"):
@@ -482,11 +510,19 @@ def install() -> None:
     torchlike.Tensor.backward = _wrap_backward(("torch.autograd", "Tensor.backward"),
                                                torchlike.Tensor.backward)
     fn_cls = torchlike.autograd.Function
-    apply = fn_cls.__dict__["apply"].__func__
-    fn_cls.apply = classmethod(_wrap(("torch.autograd", "Function"), apply))
+    apply = _wrap(("torch.autograd", "Function"), fn_cls.__dict__["apply"].__func__)
+
+    @functools.wraps(apply)
+    def recording_apply(cls, *args, **kwargs):  # an exported Function (CheckpointFunction)
+        out = apply(cls, *args, **kwargs)
+        tag(out, class_forms.get(cls, ()))
+        return out
+    fn_cls.apply = classmethod(recording_apply)
+    _install_instances()
 
 
-# functions programs pass as values that torch compares by identity: left unwrapped
+# functions programs pass as values that torch compares by identity (P2POp's op): the wrapper
+# replaces them wherever torchlike holds them, so that identity still holds
 KEEP_IDENTITY = {"torch.distributed": ("isend", "irecv")}
 
 
@@ -496,17 +532,60 @@ def _install_generic(title, tl_mod, functions, members) -> None:
     results of its public methods."""
     import torchlike
     for name, fn in functions.items():
-        if name in KEEP_IDENTITY.get(title, ()) or getattr(torchlike, name, None) is fn:
-            continue  # compared by identity (P2POp's op), or torch.* itself (random's)
-        if inspect.isroutine(fn):  # not callable objects (biject_to, identity_transform):
-            setattr(tl_mod, name, _wrap((title, name), fn))  # a function loses their attributes
+        if not inspect.isroutine(fn):  # callable objects (biject_to): wrapping them in a
+            # function would lose their attributes; their class's methods note them instead
+            _instance_forms.setdefault(id(fn), (fn, set()))[1].add((title, name))
+        elif name in KEEP_IDENTITY.get(title, ()) or getattr(torchlike, name, None) is fn:
+            _rebind(fn, _wrap((title, name), fn))  # torch.random.seed is torch.seed
+        else:
+            setattr(tl_mod, name, _wrap((title, name), fn))
     exported = _classes(members, object)
     for cls in exported:
         if "__init__" in cls.__dict__ and not getattr(cls.__init__, "_records", False):
             _tag_on_init(title, exported, cls)
+        elif issubclass(cls, tuple) and "__new__" in cls.__dict__:  # a NamedTuple
+            cls.__new__ = _wrap((title, exported[cls]), cls.__dict__["__new__"])
         for attr, value in list(cls.__dict__.items()):
-            if not attr.startswith("_") and inspect.isfunction(value):
+            if (not attr.startswith("_") or attr == "__call__") and inspect.isfunction(value):
                 _wrap_method(title, exported, cls, attr)
+
+
+def _rebind(fn, wrapped) -> None:
+    """Put `wrapped` wherever a torchlike module holds `fn` (torch.seed, torch.random.seed)."""
+    import sys
+    for mod_name, mod in list(sys.modules.items()):
+        if mod_name.split(".")[0] == "torchlike":
+            for attr in [a for a, v in vars(mod).items() if v is fn]:
+                setattr(mod, attr, wrapped)
+
+
+def _install_instances() -> None:
+    """Exported objects (biject_to, identity_transform, dependent): what calling them or their
+    public methods gives counts for them. Installed last, over their classes' wrappers."""
+    for owner in {type(obj) for obj, _ in _instance_forms.values()}:
+        _install_instance(owner)
+
+
+def _install_instance(owner) -> None:
+    for attr in ["__call__", *[a for a in dir(owner) if not a.startswith("_")]]:
+        fn = getattr(owner, attr, None)
+        if not inspect.isfunction(fn) or getattr(fn, "_instance_forms", False):
+            continue
+
+        def wrapper(self, *args, _fn=fn, **kwargs):
+            entry = _instance_forms.get(id(self))
+            if entry is None or entry[0] is not self:
+                return _fn(self, *args, **kwargs)
+            try:
+                out = _fn(self, *args, **kwargs)
+            except Exception as e:
+                for form in entry[1]:
+                    _note_error(e, form)
+                raise
+            tag(out, entry[1])
+            return out
+        wrapper._instance_forms = True
+        setattr(owner, attr, functools.wraps(fn)(wrapper))
 
 
 def _tag_on_init(title, exported, cls) -> None:
