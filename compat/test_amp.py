@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helper import assert_same, assert_same_error, check, check_raises, graph
+from _helper import assert_same, assert_same_error, check, check_call, check_raises, graph
 
 import torchlike
 from torchlike.amp import _lists
@@ -493,6 +493,19 @@ def test_custom_fwd_bwd():
         return out, seen, b.grad
     assert_same(run(torch), run(torchlike))
     check_raises(lambda L: L.amp.custom_fwd(lambda: None, device_type=1))
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda", "mps", "meta", "hip", "xla", "foo", 1])
+def test_is_autocast_available(device):
+    check_call(lambda L: (L.amp.is_autocast_available, device))
+
+
+def test_custom_bwd_arguments():
+    """custom_bwd as a bare decorator (device_type is keyword-only) and with a bad device type:
+    torch's errors."""
+    check_call(lambda L: (L.amp.custom_bwd, lambda ctx, g: g))
+    check_call(lambda L: (lambda: L.amp.custom_bwd(lambda ctx, g: g, device_type=1),))
+    check_call(lambda L: (lambda: L.amp.custom_bwd(device_type=None),))
 
 
 # ---- GradScaler ------------------------------------------------------------------------------

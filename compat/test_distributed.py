@@ -321,9 +321,7 @@ def _same(fn, message=True):
         assert isinstance(got, Exception), f"torch raised {want!r}, torchlike gave {got!r}"
         names = [c.__name__ for c in type(want).__mro__]
         assert_same(names, [c.__name__ for c in type(got).__mro__], "exception classes")
-        builtin = next(c for c in type(want).__mro__ if c.__module__ == "builtins")
-        assert_same_error(builtin(*want.args), builtin(*got.args) if type(got) is not builtin
-                          else got, message=message)
+        assert_same_error(want, got, message=message)
     elif isinstance(got, Exception):
         raise got
     else:

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helper import assert_same, check, check_raises
+from _helper import assert_same, check, check_call, check_raises
 
 import torchlike
 
@@ -219,6 +219,36 @@ def test_unsafe_transfer_and_deepcopy():
         twin.parametrizations.weight.original.data.mul_(2)
         out += _state(dst) + _state(dst2) + _state(twin) + [dst2.weight]
         return out + [P.transfer_parametrizations_and_params(_linear(L), _linear(L)).weight]
+    assert_same(run(torch), run(torchlike))
+
+
+@pytest.mark.parametrize("parametrized", [False, True])
+def test_parametrize_queries(parametrized):
+    """is_parametrized and type_before_parametrizations, call by call (a bool and a class: the
+    class compared by name)."""
+    def module(L):
+        m = _linear(L)
+        if parametrized:
+            L.nn.utils.parametrize.register_parametrization(m, "weight", _symmetric(L))
+        return m
+    mods = {L: module(L) for L in LIBS}
+    for args in [(), ("weight",), ("bias",), ("nope",)]:
+        check_call(lambda L: (L.nn.utils.parametrize.is_parametrized, mods[L], *args))
+    for m in (mods, {L: L.nn.ReLU() for L in LIBS}):
+        check_call(lambda L: (L.nn.utils.parametrize.type_before_parametrizations, m[L]),
+                   view=lambda cls: (cls.__name__, cls.__module__.replace("torchlike", "torch")))
+
+
+def test_transfer_parametrizations_and_params_forward():
+    """The module it returns, called: the parametrization now computes its weight (and the
+    gradient reaches the transferred original)."""
+    def run(L):
+        P = L.nn.utils.parametrize
+        src = P.register_parametrization(_linear(L), "weight", _symmetric(L))
+        dst = P.transfer_parametrizations_and_params(src, _linear(L, W44 * 2))
+        out = dst(L.tensor(X))
+        out.sum().backward()
+        return out, dst.parametrizations.weight.original.grad, dst.bias.grad, type(dst).__name__
     assert_same(run(torch), run(torchlike))
 
 

@@ -7,9 +7,10 @@ and errors."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.utils.prune  # a submodule torch.nn.utils does not import
-from _helper import assert_same, check_raises
+from _helper import assert_same, check_call, check_raises
 
 import torchlike
 import torchlike.nn.utils.prune
@@ -165,3 +166,59 @@ def test_prune_errors():
         except ValueError:
             pass
     assert_same(dict(m[0].named_parameters()), dict(m[1].named_parameters()))
+
+
+def _every_other(L):
+    """A pruning method of the program's own, as torch's tutorial writes one: it prunes every
+    other entry that the default mask still keeps."""
+    class EveryOther(L.nn.utils.prune.BasePruningMethod):
+        PRUNING_TYPE = "unstructured"
+
+        def compute_mask(self, t, default_mask):
+            mask = default_mask.clone()
+            mask.view(-1)[::2] = 0
+            return mask
+
+    def every_other(module, name):
+        EveryOther.apply(module, name)
+        return module
+    return EveryOther, every_other
+
+
+def test_custom_pruning_method():
+    """BasePruningMethod's machinery under a subclass: apply (the hook, weight_orig and
+    weight_mask), pruning again (a PruningContainer), prune() of a bare tensor, apply_mask,
+    remove, the forward and gradients."""
+    def run(L):
+        P = L.nn.utils.prune
+        method_cls, every_other = _every_other(L)
+        m = every_other(_linear(L), "weight")
+        out = _pruned(m)
+        every_other(m, "weight")  # again: the masks combine
+        method = next(iter(m._forward_pre_hooks.values()))
+        out += _pruned(m) + [method[0].apply_mask(m)]
+        out += _train(L, m)
+        t = L.tensor(W)
+        out += [method_cls().prune(t), method_cls().prune(t, default_mask=(t > 0).float()),
+                method_cls().prune(t, importance_scores=L.tensor(SCORES))]
+        P.remove(m, "weight")
+        return out + [dict(m.named_parameters()), m(L.tensor(X))]
+    assert_same(run(torch), run(torchlike))
+
+
+def test_base_pruning_method_is_abstract():
+    check_raises(lambda L: L.nn.utils.prune.BasePruningMethod(),
+                 message=lambda text: text.replace("torchlike.", "torch."))
+
+
+@pytest.mark.parametrize("state", ["plain", "pruned", "removed", "child-pruned"])
+def test_is_pruned(state):
+    def module(L):
+        P = L.nn.utils.prune
+        m = L.nn.Sequential(_linear(L), L.nn.ReLU())
+        if state != "plain":
+            P.l1_unstructured(m[0], "bias", amount=2)
+        if state == "removed":
+            P.remove(m[0], "bias")
+        return m[0] if state == "pruned" else m
+    check_call(lambda L: (L.nn.utils.prune.is_pruned, module(L)))

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from _helper import assert_same, assert_same_error
+from _helper import assert_same, assert_same_error, assert_same_object, check_call
 
 import gen_saved_names as gen
 import torchlike
@@ -467,6 +467,58 @@ def test_increment_version():
     want, got = run(torch), run(torchlike)
     assert_same(want[:-1], got[:-1])
     assert_same_error(want[-1], got[-1])
+
+
+def _edge(e):
+    return e.node.name() if e.node is not None else None, e.output_nr, e.ownership_token, len(e)
+
+
+def test_gradient_edge_objects_and_grad_through_them():
+    """Edges compared as objects (get_gradient_edge's, and one built by hand), then
+    autograd.grad taking edges for inputs: one edge, a list of them, a leaf's, a non-leaf's
+    (a fresh graph each time)."""
+    def made(L):
+        x = _t(L, X)
+        v, _ = x.max(1)
+        return x, x * 2, v
+    (tx, ty, tv), (lx, ly, lv) = made(torch), made(torchlike)
+    G = (torch.autograd.graph, torchlike.autograd.graph)
+    for want, got in ((tx, lx), (ty, ly), (tv, lv)):
+        assert_same_object(G[0].get_gradient_edge(want), G[1].get_gradient_edge(got), _edge)
+    assert_same_object(G[0].GradientEdge(None, 1), G[1].GradientEdge(None, 1), _edge)
+    assert_same_object(G[0].GradientEdge(ty.grad_fn, 0, ty.grad_fn),
+                       G[1].GradientEdge(ly.grad_fn, 0, ly.grad_fn),
+                       lambda e: (_edge(e)[:2], e.ownership_token.name()))
+
+    def grads(L, which):
+        x = _t(L, X)
+        y = (x * 2).sin()
+        edges = {"leaf": L.autograd.graph.get_gradient_edge(x),
+                 "inner": L.autograd.graph.get_gradient_edge(y)}
+        inputs = edges[which] if which != "both" else [edges["inner"], edges["leaf"], x]
+        return L.autograd.grad((y * y).sum(), inputs)
+    for which in ("leaf", "inner", "both"):
+        assert_same(grads(torch, which), grads(torchlike, which), which)
+
+
+@pytest.mark.parametrize("arg", ["int", "none", "int-in-list", "str", "tensor-then-int",
+                                 "dict", "generator"])
+def test_increment_version_arguments(arg):
+    """What it accepts (any iterable of tensors, a dict's keys too) and torch's errors; the
+    tensors before a bad element are bumped."""
+    def make(L):
+        x = _t(L, X)
+        cases = {"int": 3, "none": None, "int-in-list": [3], "str": "ab",
+                 "tensor-then-int": (x, 3), "dict": {x: 1}, "generator": (t for t in [x, x])}
+        return L.autograd.graph.increment_version, cases[arg], x
+    calls = {}
+
+    def call(L):
+        fn, value, x = make(L)
+        calls[L] = x
+        return fn, value
+    check_call(call)
+    assert_same(calls[torch]._version, calls[torchlike]._version)
 
 
 def test_register_multi_grad_hook_all():

@@ -43,7 +43,9 @@ def _torchlike(torch_module: str) -> str:
 
 def _ours(obj: object, *names: str) -> bool:
     """obj is a torchlike class or function (no placeholder) by one of these names."""
-    if not isinstance(obj, (type, types.FunctionType)) or "_torch_name" in vars(obj):
+    # type(), not isinstance(): that reads obj.__class__, and some objects warn on every read
+    # (torch.distributed.reduce_op)
+    if not issubclass(type(obj), (type, types.FunctionType)) or "_torch_name" in vars(obj):
         return False
     module = getattr(obj, "__module__", None) or ""
     return module.split(".")[0] in (_TL, "torch") and obj.__name__ in names

@@ -53,7 +53,10 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> "Generator":
-        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        seed = int(seed)
+        if not -(1 << 63) <= seed < (1 << 64):  # torch reads it as uint64, else int64
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = seed & 0xFFFFFFFFFFFFFFFF
         self._bits = np.random.MT19937(0)
         self._bits.state = {"bit_generator": "MT19937",
                             "state": {"key": _mt_key(self._seed), "pos": 624}}
@@ -82,13 +85,17 @@ class Generator:
 
     def set_state(self, state) -> None:
         from ._tensor import Tensor
-        if not isinstance(state, Tensor) or state.dtype.name != "uint8":
+        if not isinstance(state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(state).__name__}")
+        if state.dtype.name != "uint8":
             raise TypeError("RNG state must be a torch.ByteTensor")
         raw = np.asarray(state._data).tobytes()
         if len(raw) != _STATE.itemsize:
             raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE.itemsize} "
                                f"but found the input RNG state size to be {len(raw)}")
         st = np.frombuffer(raw, _STATE)[0]
+        if not (st["seeded"] and 0 < st["left"] <= 624 and int(st["next"]) & 0xFFFFFFFF <= 624):
+            raise RuntimeError("Invalid mt19937 state")  # torch's engine check
         self._seed = int(st["seed"])
         self._bits.state = {"bit_generator": "MT19937", "state": {
             "key": st["state"].astype(np.uint32), "pos": 625 - int(st["left"])}}

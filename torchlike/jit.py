@@ -1,11 +1,14 @@
 """torch.jit: TorchScript, which torchlike does not compile. What programs call runs eagerly:
 `script` and `trace` hand back the module or function itself (torch's ScriptModule would run
-the same computation), `freeze`/`optimize_for_inference` the module, the is_scripting() checks
-say False and the decorators hand the function back. Serialized TorchScript (`save`, `load`) and
-a ScriptModule's own API (`.code`, `.graph`) are placeholders that raise."""
+the same computation; a module so handed back counts as scripted for `freeze` and
+`optimize_for_inference`, which make a frozen copy), the decorators mark the function as
+torch's do and hand it back. is_scripting() and is_tracing() say False, even inside a scripted
+or traced function (torch says True there: torchlike runs it as Python). Serialized TorchScript
+(`save`, `load`) and a ScriptModule's own API (`.code`, `.graph`) are placeholders that raise."""
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 from typing import Final as Final
@@ -13,6 +16,11 @@ from typing import Final as Final
 from ._errors import missing as _missing
 
 _F = TypeVar("_F", bound=Callable)
+_scripted = weakref.WeakSet()  # the modules script/trace/freeze handed back: ScriptModules
+
+# torch._jit_internal.FunctionModifiers: what the decorators record on a function
+_UNUSED = "unused (ignored and replaced with raising of an exception)"
+_EXPORT = "export (compile this function even if nothing calls it)"
 
 
 def is_scripting() -> bool:
@@ -39,10 +47,19 @@ def ignore(drop: bool | Callable = False, **kwargs: Any) -> Any:
 
 
 def unused(fn: _F) -> _F:
+    """Leave a function (or a property's accessors) out of scripting."""
+    if isinstance(fn, property):
+        for accessor in (fn.fget, fn.fset):
+            if accessor:
+                accessor._torchscript_modifier = _UNUSED
+        return fn
+    fn._torchscript_modifier = _UNUSED
     return fn
 
 
 def export(fn: _F) -> _F:
+    """Compile a module's method as an entry point when scripting."""
+    fn._torchscript_modifier = _EXPORT
     return fn
 
 
@@ -58,7 +75,20 @@ def script(obj: Any, optimize: None = None, _frames_up: int = 0, _rcb: Callable 
     if optimize is not None:
         warnings.warn("`optimize` is deprecated and has no effect. Use `with "
                       "torch.jit.optimized_execution()` instead", FutureWarning, stacklevel=2)
+    return _as_scripted(obj)
+
+
+def _as_scripted(obj: Any) -> Any:
+    from .nn import Module
+    if isinstance(obj, Module):
+        _scripted.add(obj)
     return obj
+
+
+def _check_scripted(mod: Any, what: str) -> None:
+    if mod not in _scripted:
+        raise RuntimeError(f"{what} expects a ScriptModule as input. Please use torch.jit.script "
+                           "or torch.jit.trace to script your 'nn.Module'.")
 
 
 def trace(func: Any, example_inputs: Any = None, optimize: None = None, check_trace: bool = True,
@@ -88,15 +118,36 @@ def trace_module(mod: Any, inputs: dict, optimize: None = None, check_trace: boo
                  _store_inputs: bool = True) -> Any:
     """`mod` itself, after one call of each named method with its example inputs."""
     from ._tensor import Tensor
+    from .nn import Module
     warnings.warn("`torch.jit.trace_method` is deprecated. Please switch to `torch.compile` or "
                   "`torch.export`.", DeprecationWarning, stacklevel=2)
+    if not isinstance(mod, Module):
+        raise AttributeError("expected torch.nn.Module as the first argument")
+    if not isinstance(inputs, dict):
+        raise AttributeError("expected a dictionary of (method_name, input) pairs")
     for method, example in inputs.items():
         fn = getattr(mod, method) if method != "forward" else mod
-        if example_inputs_is_kwarg:
+        if example_inputs_is_kwarg and isinstance(example, dict):
+            names = _argument_names(getattr(mod, method))
+            for key in example:
+                if key not in names:
+                    raise NameError(f"'{key}' is not in forward() method's arguments,\n"
+                                    f"                         valid arguments name are "
+                                    f"[{','.join(names)}]")
             fn(**example)
         else:
             fn(*((example,) if isinstance(example, Tensor) else tuple(example)))
-    return mod
+    return _as_scripted(mod)
+
+
+def _argument_names(fn: Callable) -> list:
+    """The names `fn` takes by position or keyword (what trace's example kwargs may name)."""
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
 
 
 def freeze(mod: Any, preserved_attrs: list | None = None, optimize_numerics: bool = True) -> Any:
@@ -105,6 +156,7 @@ def freeze(mod: Any, preserved_attrs: list | None = None, optimize_numerics: boo
     import copy
     warnings.warn("`torch.jit.freeze` is deprecated. Please use `torch.compile` instead.",
                   DeprecationWarning, stacklevel=2)
+    _check_scripted(mod, "Freezing")
     if mod.training:
         raise RuntimeError("Freezing is currently only implemented for modules in eval mode. "
                            "Please call .eval() on your module before freezing.")
@@ -114,11 +166,16 @@ def freeze(mod: Any, preserved_attrs: list | None = None, optimize_numerics: boo
             del m._parameters[name]
             if p is not None:
                 object.__setattr__(m, name, p.detach())
-    return frozen
+    return _as_scripted(frozen)
 
 
 def optimize_for_inference(mod: Any, other_methods: list | None = None) -> Any:
-    return mod
+    """A frozen copy of the scripted module, in eval mode (torch's passes then fuse ops: the
+    values stay the same)."""
+    warnings.warn("`torch.jit.optimize_for_inference` is deprecated. Please use `torch.compile` "
+                  "instead.", DeprecationWarning, stacklevel=2)
+    _check_scripted(mod, "optimize_for_inference")
+    return freeze(mod.eval(), preserved_attrs=other_methods or [])
 
 
 __getattr__ = _missing("torch.jit")  # names torchlike lacks: NotImplementedError

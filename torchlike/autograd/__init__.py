@@ -31,7 +31,7 @@ from .gradcheck import gradgradcheck as gradgradcheck
 def _seq(x):
     if x is None:
         return None
-    return [x] if isinstance(x, _T.Tensor) else list(x)
+    return [x] if isinstance(x, (_T.Tensor, graph.GradientEdge)) else list(x)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,

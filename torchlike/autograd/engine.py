@@ -97,6 +97,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
+            if isinstance(t, grad_edges.GradientEdge):  # the gradient flowing into an edge
+                targets.setdefault((t.node, t.output_nr), []).append(i)
+                continue
             if not isinstance(t, T.Tensor):
                 raise TypeError("inputs to backward/grad must be Tensors")
             if not t._rg:

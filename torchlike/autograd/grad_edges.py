@@ -35,7 +35,14 @@ def increment_version(tensor) -> None:
     """Bump the version counter of a tensor (or of each in an iterable), as an in-place write
     does: saved values of it then fail backward's check."""
     from .._tensor import Tensor
-    for t in (tensor,) if isinstance(tensor, Tensor) else tensor:
+    try:
+        tensors = iter((tensor,) if isinstance(tensor, Tensor) else tensor)
+    except TypeError:
+        raise RuntimeError("increment_version expect a Iterable[Tensor] as input") from None
+    for t in tensors:  # as torch: the tensors before a bad element are bumped
+        if not isinstance(t, Tensor):
+            raise RuntimeError("increment_version expects each element of the iterable to be a "
+                               "tensor")
         t._vc[0] += 1
 
 

@@ -77,3 +77,7 @@ class _PendingRecv(Work):
         raise RuntimeError("[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/"
                            f"unbound_buffer.cc:78] Timed out waiting {ms}ms for recv operation "
                            "to complete")
+
+
+_PendingRecv.__name__ = _PendingRecv.__qualname__ = "Work"  # torch's are all of one class
+_PendingRecv.__module__ = Work.__module__

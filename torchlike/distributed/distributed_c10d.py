@@ -31,7 +31,12 @@ class Backend(str):
     UCC = "ucc"
     MPI = "mpi"
     XCCL = "xccl"
-    backend_list = [UNDEFINED, GLOO, NCCL, XCCL, UCC, MPI]
+    FAKE = "fake"
+    backend_list = [UNDEFINED, GLOO, NCCL, XCCL, UCC, MPI, FAKE]
+    default_device_backend_map = {"cpu": GLOO, "cuda": NCCL, "xpu": XCCL, "mps": GLOO}
+    backend_capability = {GLOO: ["cpu", "cuda"], NCCL: ["cuda"], XCCL: ["xpu"],
+                          UCC: ["cpu", "cuda"], MPI: ["cpu", "cuda"],
+                          FAKE: ["cpu", "cuda", "hpu", "xpu"]}
 
     def __new__(cls, name: str) -> str:
         if not isinstance(name, str):
@@ -84,7 +89,21 @@ class ReduceOp:
         return hash(self.op)
 
 
-reduce_op = ReduceOp
+class _reduce_op:
+    """torch.distributed.reduce_op: ReduceOp's members, deprecated (each read warns)."""
+
+    def __init__(self) -> None:
+        for name, member in _RedOpType.__members__.items():
+            setattr(self, name, member)
+        self.__members__ = _RedOpType.__members__
+
+    def __getattribute__(self, key: str) -> Any:
+        warnings.warn("`torch.distributed.reduce_op` is deprecated, please use "
+                      "`torch.distributed.ReduceOp` instead", FutureWarning, stacklevel=2)
+        return object.__getattribute__(self, key)
+
+
+reduce_op = _reduce_op()
 
 
 def _red_op(op: Any) -> _RedOpType:
@@ -119,13 +138,26 @@ class ProcessGroup:
         return Backend(self._backend.split(":")[-1])
 
 
-class GroupMember:
-    """GroupMember.WORLD: the default group, None until init_process_group."""
-    WORLD: ProcessGroup | None = None
+class _WorldMeta(type):
+    """`WORLD` of group and GroupMember: the default group, None until init_process_group."""
+    _default_group: ProcessGroup | None = None
+
+    @property
+    def WORLD(cls) -> ProcessGroup | None:
+        return _WorldMeta._default_group
+
+    @WORLD.setter
+    def WORLD(cls, pg: ProcessGroup | None) -> None:
+        _WorldMeta._default_group = pg
+
+
+class group(metaclass=_WorldMeta):
+    """Group class. Placeholder."""
+
+
+class GroupMember(metaclass=_WorldMeta):
+    """Group member class."""
     NON_GROUP_MEMBER = -100
-
-
-group = GroupMember
 _group_count = [0]  # groups made since the default one: their names
 
 
@@ -155,7 +187,13 @@ def is_xccl_available() -> bool:
 
 
 def is_backend_available(backend: str) -> bool:
-    return Backend(backend) == Backend.GLOO
+    """gloo's availability, for a name or "device:backend" pairs; a backend torch knows only
+    by name (fake, undefined) counts as available, as in torch."""
+    if ":" in backend.lower():
+        return all(is_backend_available(pair.split(":")[-1])
+                   for pair in backend.lower().split(","))
+    check = globals().get(f"is_{backend.lower()}_available")
+    return check() if check else backend.lower() in Backend.backend_list
 
 
 def is_initialized() -> bool:

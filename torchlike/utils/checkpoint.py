@@ -33,6 +33,25 @@ __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "Checkpoint
            "set_checkpoint_debug_enabled", "set_checkpoint_early_stop"]
 
 _DEFAULT_DETERMINISM_MODE = "default"
+# what torch appends to each CheckpointError (torchlike has no debug mode to point to)
+_DEBUG_TIP = """
+Tip: To see a more detailed error message, either pass `debug=True` to
+`torch.utils.checkpoint.checkpoint(...)` or wrap the code block
+with `with torch.utils.checkpoint.set_checkpoint_debug_enabled(True):` to
+enable checkpoint\u2011debug mode globally.
+
+If this error occurs under torch.compile with automatic_dynamic_shapes enabled,
+it may be because the recomputation selected a different compiled graph than the
+forward pass (e.g., a dynamic graph instead of the original static graph).
+To fix this, either:
+  - Use torch._dynamo.mark_dynamic() to explicitly mark varying dimensions as
+    dynamic upfront, avoiding the static-to-dynamic transition.
+  - Call torch._C._dynamo.eval_frame._set_lru_cache(False) to disable LRU cache
+    reordering, which can change which graph is checked first between forward
+    and recompute.
+See https://github.com/pytorch/pytorch/issues/166926 for more details and
+workaround examples.
+"""
 _checkpoint_debug_enabled: bool | None = None
 _enable_checkpoint_early_stop: bool | None = None
 
@@ -249,12 +268,16 @@ class _Frame:
         fresh = [n for n in _region(out, start) if n.kernel.op.saves]
         if self.early_stop:  # torch stops once it has what the forward saved
             fresh = fresh[:len(self.nodes)]
+        if len(fresh) > len(self.nodes):
+            raise CheckpointError("torch.utils.checkpoint: trying to save more tensors during "
+                                  "recomputation than during the original forward pass.\n"
+                                  + _DEBUG_TIP)
         if len(fresh) != len(self.nodes):
             raise CheckpointError(
                 "torch.utils.checkpoint: A different number of tensors was saved during the "
                 "original forward and recomputation.\nNumber of tensors saved during forward: "
                 f"{len(self.nodes)}\nNumber of tensors saved during recomputation: "
-                f"{len(fresh)}.\n")
+                f"{len(fresh)}.\n" + _DEBUG_TIP)
         # unlike torch's, torchlike's check runs with determinism_check="none" too: values
         # recorded by another op cannot stand in for the forward's
         bad = [(i, old, new) for i, (old, new) in enumerate(zip(self.nodes, fresh))
@@ -264,7 +287,8 @@ class _Frame:
                 "torch.utils.checkpoint: Recomputed values for the following tensors have "
                 "different metadata than during the forward pass.\n" + "".join(
                     f"tensor at position {i}:\nsaved metadata: {_meta(old)}\n"
-                    f"recomputed metadata: {_meta(new)}\n" for i, old, new in bad) + ".\n")
+                    f"recomputed metadata: {_meta(new)}\n" for i, old, new in bad) + ".\n"
+                + _DEBUG_TIP)
         for old, new in zip(self.nodes, fresh):
             if old in self.empty and not old._freed:  # freed: backward raises torch's error
                 old.args, old.inputs, old.saved_versions = new.args, new.inputs, \
