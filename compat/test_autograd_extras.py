@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helper import assert_same, assert_same_error, check
+from _helper import assert_same, assert_same_error, assert_same_tensor, check
 
 import torchlike
 
@@ -714,3 +714,31 @@ def test_reentrant_checkpoint_refuses_grad(call):
         out.sum().backward(**({"inputs": [x]} if call == "backward-inputs" else {}))
         return x.grad
     _same(run)
+
+
+def test_grad_of_a_non_leaf_runs_and_frees_only_the_nodes_above_it():
+    """torch's engine runs only the nodes a requested input is reachable from: the graph below a
+    non-leaf input (and its hooks) is left alone and a later backward through it works, while
+    the nodes above it are freed."""
+    def run(L):
+        x = L.tensor([0.5, 0.8], requires_grad=True)
+        w = L.tensor([0.5, -1.], requires_grad=True)
+        h = (x * x).exp()
+        fired = []
+        h.grad_fn.register_hook(lambda gi, go: fired.append("exp"))
+        loss = (h * 3 + w).sum()
+        g, = L.autograd.grad(loss, [h])
+        (h.sin() * w).sum().backward(inputs=[w])  # the branch to x is left alone again
+        (h.sin()).sum().backward()
+        wg = w.grad.clone()
+        try:  # ExpBackward ran (and freed) in the backward just above
+            loss.backward()
+            err = None
+        except RuntimeError as e:
+            err = e
+        return g, x.grad, wg, fired, err
+    want, got = run(torch), run(torchlike)
+    for a, b in zip(want[:3], got[:3]):
+        assert_same_tensor(a, b)
+    assert want[3] == got[3] == ["exp"]
+    assert_same_error(want[4], got[4])

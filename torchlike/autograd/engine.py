@@ -105,6 +105,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if not t._rg:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(t._edge(), []).append(i)
+    needed = None if targets is None else _needed(order, targets)
+    run = order if needed is None else [
+        n for n in order if n in needed or any((n, nr) in targets for nr in range(_nout(n)))]
     leaf_grads = None
     if not create_graph and not anomaly_mode.mode.enabled and (
             targets is None or all(isinstance(e[0], AccumulateGrad) for e in targets)):
@@ -115,7 +118,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         parent = anomaly_mode.current.node
         task = grad_edges.begin(order, targets, accumulate)  # for register_multi_grad_hook
         try:
-            result = _eager(order, roots, targets, accumulate, create_graph, inputs)
+            result = _eager(run, roots, targets, accumulate, create_graph, inputs, needed)
         except Exception:
             if anomaly_mode.mode.enabled and anomaly_mode.current.node is not None:
                 anomaly_mode.report(anomaly_mode.current.node)  # the node that raised
@@ -124,9 +127,22 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             anomaly_mode.current.node = parent
             grad_edges.end(task)
     if not retain_graph:
-        for n in order:
+        for n in order if needed is None else needed:
             n.release()
     return result
+
+
+def _needed(order, targets) -> set:
+    """The nodes of `order` that torch's engine runs for these targets: those a target edge is
+    reachable from. The others (below a non-leaf input, or on branches that lead to no input)
+    neither run nor free their saved values; a target's own node only hands over its gradient."""
+    needed = set()
+    for node in reversed(order):
+        for edge in node.next_functions:
+            if edge[0] is not None and (edge in targets or edge[0] in needed):
+                needed.add(node)
+                break
+    return needed
 
 
 def _deliver(leaf_grads, targets, accumulate, inputs):
@@ -154,7 +170,7 @@ def _accumulate(leaf, g) -> None:
         leaf._grad._set_data(_add_jit(leaf._grad._data, g._data))
 
 
-def _eager(order, roots, targets, accumulate, create_graph, inputs):
+def _eager(order, roots, targets, accumulate, create_graph, inputs, needed=None):
     """Node-by-node backward: hooks, retain_grad, Functions, create_graph, non-leaf inputs."""
     buffers = {}
     for (node, nr), g in roots:
@@ -189,6 +205,8 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs):
                         captured[(node, nr)] = g
                 if not accumulate and all(k in captured for k in targets):
                     break
+                if node not in needed:
+                    continue
             # nothing reached it: nothing leaves it (a custom Function's backward still runs)
             if not hasattr(node, "apply") and all(g is None for g in grads):
                 in_grads = [None] * len(node.next_functions)
