@@ -232,7 +232,7 @@ MODES = {"no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_gra
          "is_inference_mode_enabled", "set_multithreading_enabled", "FunctionCtx",
          "once_differentiable", "get_worker_info", "Node", "detect_anomaly",
          "set_detect_anomaly", "set_checkpoint_debug_enabled", "set_checkpoint_early_stop",
-         "noop_context_fn", "autocast", "saved_tensors_hooks", "save_on_cpu",
+         "noop_context_fn", "autocast", "saved_tensors_hooks", "save_on_cpu", "cached",
          "disable_saved_tensors_hooks", "fork_rng", "no_sync"}
 
 
