@@ -127,3 +127,28 @@ def test_bad_bound_names_the_variable(monkeypatch):
     monkeypatch.setenv("TORCHLIKE_COMPILE_CACHE_MAX_MB", "lots")
     with pytest.raises(ValueError, match="TORCHLIKE_COMPILE_CACHE_MAX_MB"):
         cc._max_bytes()
+
+
+def test_mlir_contexts_are_reused_per_thread_and_renewed():
+    """torchlike lowers programs in one MLIR context per thread (creating one costs more than
+    lowering a small program), renewed after CONTEXT_USES lowerings so it stays bounded."""
+    import threading
+
+    from jax._src.interpreters import mlir
+
+    from torchlike import _compile
+    assert _compile.reuse_mlir_contexts() and mlir.make_ir_context._torchlike
+    first = mlir.make_ir_context()
+    seen = {id(first)}
+    for _ in range(_compile.CONTEXT_USES * 2):
+        seen.add(id(mlir.make_ir_context()))
+    assert 2 <= len(seen) <= 3
+    other = []
+    t = threading.Thread(target=lambda: other.append(mlir.make_ir_context()))
+    t.start()
+    t.join()
+    assert other[0] is not mlir.make_ir_context()
+    import jax
+    import jax.numpy as jnp
+    for n in range(3, 6):  # programs lowered in a reused context compile and run
+        assert float(jax.jit(lambda a: (a * 2).sum())(jnp.ones(n))) == 2 * n

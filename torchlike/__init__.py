@@ -11,9 +11,11 @@ try:  # torch's default device is the CPU: arrays go to a GPU only through .cuda
     _jax.config.update("jax_default_device", _jax.devices("cpu")[0])
 except RuntimeError:  # no CPU backend (JAX_PLATFORMS=cuda): jax's default device it is
     pass
+from ._compile import reuse_mlir_contexts as _reuse_mlir_contexts  # noqa: E402
 from ._compile_cache import install as _install_compile_cache  # noqa: E402
 
 _install_compile_cache()
+_reuse_mlir_contexts()
 
 from ._dtype import bfloat16 as bfloat16  # noqa: E402
 from ._dtype import bool as bool  # noqa: E402
