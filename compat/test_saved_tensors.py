@@ -292,6 +292,35 @@ def test_hooks_saved_attribute_unpacks():
     assert_same(run(torch), run(torchlike))
 
 
+def test_hooks_pack_what_a_custom_function_saves():
+    """ctx.save_for_backward's tensors go through the active pack hook (inputs, outputs, None
+    kept as None) and each read of ctx.saved_tensors unpacks them again."""
+    def run(L):
+        log = []
+
+        class Sq(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                out = x * x * k
+                ctx.save_for_backward(x, None, out)
+                return out
+
+            @staticmethod
+            def backward(ctx, g):
+                x, none, out = ctx.saved_tensors
+                log.append(("read", none is None, len(ctx.saved_tensors)))
+                return 2 * x * g * out / out, None
+
+        x = _t(L, X)
+        with L.autograd.graph.saved_tensors_hooks(
+                lambda t: log.append(("pack", tuple(t.shape))) or t * 2,
+                lambda p: log.append("unpack") or p / 2):
+            y = Sq.apply(x, 3.0)
+        y.sum().backward()
+        return log, y, x.grad
+    assert_same(run(torch), run(torchlike))
+
+
 def test_hooks_count_with_retain_graph_and_no_grad():
     def run(L):
         x = _t(L, X)

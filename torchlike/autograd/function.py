@@ -12,12 +12,21 @@ class FunctionCtx:
     """What `ctx` offers inside forward/backward (it is the graph node itself, as in torch)."""
 
     def save_for_backward(self, *tensors) -> None:
+        """Kept for backward; under saved_tensors_hooks each tensor is packed now and unpacked
+        at every read of saved_tensors, as torch's SavedVariables are."""
+        from .saved_tensors import _state
+        if _state.stack:
+            pack_hook, unpack_hook = _state.stack[-1]
+            with grad_mode.no_grad():
+                tensors = tuple(t if t is None else _Packed(pack_hook(t), unpack_hook)
+                                for t in tensors)
         self._saved = tensors
 
     @property
     def saved_tensors(self) -> tuple:
         self.check_alive()
-        return tuple(getattr(self, "_saved", ()))
+        return tuple(t.unpack() if isinstance(t, _Packed) else t
+                     for t in getattr(self, "_saved", ()))
 
     def mark_dirty(self, *tensors) -> None:
         pass
@@ -27,6 +36,23 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value: bool) -> None:
         self._materialize = value
+
+
+class _Packed:
+    """A tensor saved by ctx.save_for_backward under saved_tensors_hooks: what pack gave."""
+
+    __slots__ = ("packed", "unpack_hook")
+
+    def __init__(self, packed, unpack_hook):
+        self.packed, self.unpack_hook = packed, unpack_hook
+
+    def unpack(self):
+        from .._tensor import Tensor
+        t = self.unpack_hook(self.packed)
+        if not isinstance(t, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        return t
 
 
 class BackwardCFunction(FunctionCtx, Node):
