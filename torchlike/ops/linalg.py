@@ -12,6 +12,7 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import _CTYPE, _SHORT
+from ..autograd import grad_mode
 from ._bind import public
 from ._registry import op, run
 from .layout import strides_of
@@ -38,6 +39,31 @@ def _no_bool(kernel, *ts):
 _mm = op("mm", "MmBackward0")(jnp.matmul)
 _bmm = op("bmm", "BmmBackward0")(jnp.matmul)
 _mv = op("mv", "MvBackward0")(jnp.matmul)
+
+
+def _matmul_steps(a, b, fold):
+    """ATen's _matmul_impl for 3+ dimensions in jax: the same fold, broadcasts and products as
+    _matmul_folded / _matmul_batched below, so the products have the same shapes (and XLA
+    gives the same bits: tests/test_matmul_paths.py), in one program."""
+    if fold:  # the left operand has 3+ dimensions (see _one_kernel)
+        shape = a.shape[:-1]
+        return jnp.matmul(a.reshape(math.prod(shape), a.shape[-1]), b).reshape(
+            shape + b.shape[1:])
+    n, m1 = (a.shape[-2] if a.ndim > 1 else 1), a.shape[-1]
+    m2, p = (b.shape[-2], b.shape[-1]) if b.ndim > 1 else (b.shape[0], 1)
+    batch = jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    nb = math.prod(batch)
+    a3 = jnp.broadcast_to(a, batch + (n, m1)).reshape(nb, n, m1)
+    b3 = jnp.broadcast_to(b, batch + (m2, p) if b.ndim > 1 else batch + (m2,)).reshape(
+        nb, m2, p)
+    return jnp.matmul(a3, b3).reshape(batch + ((n,) if a.ndim > 1 else ()) +
+                                      ((p,) if b.ndim > 1 else ()))
+
+
+# where no graph is recorded, matmul of 3+ dimensions is one kernel: torch's steps (expand,
+# reshape, bmm / mm, _unsafe_view) are each a kernel to dispatch and, for every new shape, to
+# compile; the result is not a view either way
+_matmul_nd = op("matmul_nd", "UnsafeViewBackward0")(_matmul_steps)
 _dot = op("dot", "DotBackward0")(jnp.dot)
 _vdot = op("vdot", "VdotBackward0")(jnp.vdot)
 
@@ -171,9 +197,22 @@ def matmul(input, other, *, out=None):
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                                f"[{batch}, {k1}] but got: [{batch}, {other.shape[-2]}].")
         _no_bool("bmm", input)
-    if _should_fold(input, other):
+    fold = _should_fold(input, other)
+    if not (grad_mode._modes.grad and (input._rg or other._rg)) and _one_kernel(
+            input, other, fold):
+        return run(_matmul_nd, (input, other), (("fold", fold),))
+    if fold:
         return _matmul_folded(input, other)
     return _matmul_batched(input, other)
+
+
+def _one_kernel(a, b, fold) -> bool:
+    """Whether _matmul_nd gives the bits torch's steps give: not for the folds of a 1-D / 2-D
+    operand on the left (XLA takes the transpose they need into the product) nor for ATen's
+    squeeze of a batch of one that requires grad (rare: the steps run)."""
+    if fold:
+        return a.ndim >= b.ndim
+    return not (a.ndim == b.ndim == 3 and a.shape[0] != b.shape[0] and (a._rg or b._rg))
 
 
 # ---- ATen's _matmul_impl for operands of 3 or more dimensions, op by op (its graph) --------
