@@ -217,6 +217,64 @@ CASES = {
         "w"),
     "layer_norm": (lambda L, x, y, w, b, v: (L.nn.functional.layer_norm(x, (3,), v + 1, v)
                                              ** 2).sum(), "xv"),
+    "tanhshrink": (lambda L, x, y, w, b, v: (L.nn.functional.tanhshrink(x) ** 2).sum(), "x"),
+    "softmin": (lambda L, x, y, w, b, v: (L.nn.functional.softmin(x, 1) ** 2).sum(), "x"),
+    "rrelu_eval": (lambda L, x, y, w, b, v: (L.nn.functional.rrelu(x) ** 2).sum(), "x"),
+    # losses (formulas_losses.py; nll_loss's and bce's input gradient: torch's backward kernel)
+    "nll_loss_weight": (lambda L, x, y, w, b, v: L.nn.functional.nll_loss(
+        x, L.tensor([2, 0]), v.detach() + 1, ignore_index=0) ** 2, "x"),
+    "cross_entropy": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(
+        x, L.tensor([2, 0])) ** 2, "x"),
+    "bce": (lambda L, x, y, w, b, v: L.nn.functional.binary_cross_entropy(
+        x.sigmoid(), y / 2) ** 2, "xy"),
+    "bce_weight_sum": (lambda L, x, y, w, b, v: L.nn.functional.binary_cross_entropy(
+        x.sigmoid(), y / 2, v.detach() + 1, reduction="sum") ** 2, "xy"),
+    "bce_none": (lambda L, x, y, w, b, v: (L.nn.functional.binary_cross_entropy(
+        x.sigmoid(), y / 2, reduction="none") ** 2).sum(), "xy"),
+    "ce_smoothing": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(
+        x, L.tensor([2, 0]), label_smoothing=0.1) ** 2, "x"),
+    "ce_smoothing_weight": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(
+        x, L.tensor([2, 0]), v.detach() + 1, label_smoothing=0.1) ** 2, "x"),
+    "ce_smoothing_ignore_sum": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(
+        x, L.tensor([2, 1]), v.detach() + 1, ignore_index=1, label_smoothing=0.2,
+        reduction="sum") ** 2, "x"),
+    "ce_smoothing_none": (lambda L, x, y, w, b, v: (L.nn.functional.cross_entropy(
+        x, L.tensor([2, 1]), ignore_index=1, label_smoothing=0.2, reduction="none") ** 2
+    ).sum(), "x"),
+    "ce_smoothing_unbatched": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(
+        v, L.tensor(2), label_smoothing=0.2) ** 2, "v"),
+    "ce_prob": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(x, y.softmax(1)) ** 2,
+                "xy"),
+    "ce_prob_weight_smoothing": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(
+        x, y.softmax(1), v.detach() + 1, label_smoothing=0.1) ** 2, "xy"),
+    "ce_prob_none": (lambda L, x, y, w, b, v: (L.nn.functional.cross_entropy(
+        x, y.softmax(1), reduction="none") ** 2).sum(), "xy"),
+    "ce_prob_sum": (lambda L, x, y, w, b, v: L.nn.functional.cross_entropy(
+        x, y.softmax(1), reduction="sum") ** 2, "xy"),
+    "kl_div_batchmean": (lambda L, x, y, w, b, v: L.nn.functional.kl_div(
+        x.log_softmax(1), y, reduction="batchmean") ** 2, "xy"),
+    "kl_div_mean_zero_target": (lambda L, x, y, w, b, v: L.nn.functional.kl_div(
+        x, y * L.tensor(ZERO), reduction="mean") ** 2, "xy"),
+    "kl_div_log_target_sum": (lambda L, x, y, w, b, v: L.nn.functional.kl_div(
+        x.log_softmax(1), y.log(), reduction="sum", log_target=True) ** 2, "xy"),
+    "kl_div_log_target_none": (lambda L, x, y, w, b, v: (L.nn.functional.kl_div(
+        x, y.log(), reduction="none", log_target=True) ** 2).sum(), "xy"),
+    # composites of several torch ops (formulas_distance.py)
+    "normalize": (lambda L, x, y, w, b, v: (L.nn.functional.normalize(x, dim=1) ** 2 * y).sum(),
+                  "x"),
+    "normalize_p1_zero_row": (lambda L, x, y, w, b, v: (L.nn.functional.normalize(
+        x * L.tensor([[0.0, 0, 0], [1, 1, 1]]), p=1, dim=1) ** 2 * y).sum(), "x"),
+    "cosine_similarity": (lambda L, x, y, w, b, v: (L.nn.functional.cosine_similarity(x, y) ** 2
+                                                    ).sum(), "xy"),
+    "cosine_similarity_zero_broadcast": (lambda L, x, y, w, b, v: (
+        L.nn.functional.cosine_similarity(x * L.tensor([[0.0, 0, 0], [1, 1, 1]]), v) ** 3
+    ).sum(), "xv"),
+    "pairwise_distance": (lambda L, x, y, w, b, v: (L.nn.functional.pairwise_distance(x, y) ** 2
+                                                    ).sum(), "xy"),
+    "pairwise_distance_p1_keepdim_broadcast": (lambda L, x, y, w, b, v: (
+        L.nn.functional.pairwise_distance(x, v, p=1, keepdim=True) ** 2).sum(), "xv"),
+    "pairwise_distance_inf": (lambda L, x, y, w, b, v: (L.nn.functional.pairwise_distance(
+        x, y, p=float("inf")) ** 2).sum(), "xy"),
     # in-place activations: torch's kernel reads the result (the node of the write)
     "leaky_relu_inplace": (lambda L, x, y, w, b, v: (L.nn.functional.leaky_relu(
         x * 1, 0.1, inplace=True) ** 2).sum(), "x"),
@@ -243,6 +301,13 @@ CASES = {
                                          ).sum(), "xw"),
     "addr": (lambda L, x, y, w, b, v: (L.addr(x, b, v, beta=2, alpha=0.5) ** 2).sum(), "xbv"),
     "trace": (lambda L, x, y, w, b, v: x.mm(w).trace() ** 2, "xw"),
+    # determinants and inverses (formulas_decomp.py): A = w @ x + 2 I, or a batch of two
+    "det": (lambda L, x, y, w, b, v: L.linalg.det(w.mm(x) + L.eye(3) * 2) ** 2, "wx"),
+    "det_batch": (lambda L, x, y, w, b, v: (L.linalg.det(L.diag_embed(x.exp()) + 0.3) ** 3
+                                            ).sum(), "x"),
+    "inv": (lambda L, x, y, w, b, v: (L.linalg.inv(w.mm(x) + L.eye(3) * 2) ** 2).sum(), "wx"),
+    "inv_batch": (lambda L, x, y, w, b, v: (L.linalg.inv_ex(L.diag_embed(x.exp()) + 0.3)[0] ** 2
+                                            ).sum(), "x"),
     # two- and three-operand pointwise (formulas_binary.py)
     "maximum": (lambda L, x, y, w, b, v: (L.maximum(x, y - 1) ** 2).sum(), "xy"),
     "minimum_ties_broadcast": (lambda L, x, y, w, b, v: (L.minimum(L.cat([x[:1], v[None]]), v)
@@ -296,7 +361,8 @@ def _run(L, case):
 
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.filterwarnings("ignore:var\\(\\). degrees of freedom:UserWarning",
-                            "ignore:Using a target size:UserWarning")
+                            "ignore:Using a target size:UserWarning",
+                            "ignore:reduction. 'mean' divides:UserWarning")
 def test_gradient_graphs_and_values(case):
     want, got = _run(torch, case), _run(torchlike, case)
     assert got[0] == want[0], "graph of the gradients"

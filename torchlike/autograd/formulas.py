@@ -10,8 +10,9 @@ MULTI_FORMULAS holds those that read every output's gradient: unbind, split, var
 `gradients()` then does what torch's engine does with what a formula returns (sum over
 broadcast dimensions, cast to the operand's dtype). A formula that returns None leaves the op
 to the paths below. This module holds the core and arithmetic, sums and views;
-formulas_pointwise, formulas_binary, formulas_linalg, formulas_reductions, formulas_shape and
-formulas_nn register the other families into the same table.
+formulas_pointwise, formulas_binary, formulas_linalg, formulas_losses, formulas_distance, formulas_reductions,
+formulas_shape, formulas_nn, formulas_losses and formulas_distance register the other
+families into the same table.
 
 Where torch's formula is one backward kernel of its own (leaky_relu_backward,
 convolution_backward, ...), BACKWARD_OPS names its node: the op's jax vjp is recorded as one
@@ -132,8 +133,13 @@ BACKWARD_OPS = {f"{n}Backward0": f"{n}BackwardBackward0" for n in (
     "Hardswish", "Hardsigmoid", "Softshrink", "Hardshrink", "Threshold", "Glu",
     "UpsampleNearest2D", "UpsampleBilinear2D", "UpsampleNearest1D", "UpsampleLinear1D",
     "UpsampleBicubic2D", "AdaptiveAvgPool2D", "AdaptiveMaxPool2D", "ReflectionPad2D",
-    "ReplicationPad2D", "GridSampler2D", "PreluKernel")}
+    "ReplicationPad2D", "GridSampler2D", "PreluKernel", "RreluWithNoise")}
 BACKWARD_OPS["CeluBackward0"] = "EluBackwardBackward0"  # torch's celu is elu's kernel
+# backward kernel -> the forward operands its node has edges for, after the incoming
+# gradient's (where torch differentiates fewer than the forward node has: a class weight)
+BACKWARD_EDGES = {"BinaryCrossEntropyBackwardBackward0": (0, 1),
+                  "NllLossBackwardBackward0": (0,), "NllLoss2DBackwardBackward0": (0,),
+                  "RreluWithNoiseBackwardBackward0": (0,)}
 _backward_ops: dict = {}
 
 
@@ -145,8 +151,10 @@ def _backward_op(node, grads, name):
     o = _backward_ops.get((k, diff))
     if o is None:
         n, vjp = len(cts), k.vjp_fn(diff)
+        keep = BACKWARD_EDGES.get(name)
+        edges = "tensors" if keep is None else tuple(range(n)) + tuple(n + i for i in keep)
         o = _backward_ops[(k, diff)] = Op(k.op.name + "_backward", lambda *xs: tuple(
-            vjp(list(xs[n:]), list(xs[:n]))), name, _no_cast, None, -1, True, "tensors")
+            vjp(list(xs[n:]), list(xs[:n]))), name, _no_cast, None, -1, True, edges)
     res = run(o, tuple(cts) + tuple(node.inputs))
     out = [None] * len(node.next_functions)
     for j, r in zip(k.edge_index(diff), res):
@@ -411,7 +419,9 @@ def _expand(g, xs, st, diff):
 
 # the other families register into FORMULAS (imported last: they build on the helpers above)
 from . import formulas_binary as formulas_binary  # noqa: E402
+from . import formulas_distance as formulas_distance  # noqa: E402
 from . import formulas_linalg as formulas_linalg  # noqa: E402
+from . import formulas_losses as formulas_losses  # noqa: E402
 from . import formulas_nn as formulas_nn  # noqa: E402
 from . import formulas_pointwise as formulas_pointwise  # noqa: E402
 from . import formulas_reductions as formulas_reductions  # noqa: E402

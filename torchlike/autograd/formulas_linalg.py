@@ -1,16 +1,20 @@
 """torch's backward formulas for matrix products (derivatives.yaml), in torchlike ops: mm,
-addmm and F.linear's kernels, bmm, mv, dot, vdot, addmv, baddbmm, addbmm, addr and trace.
+addmm and F.linear's kernels, bmm, mv, dot, vdot, addmv, baddbmm, addbmm, addr and trace; and
+for determinants and inverses (FunctionsManual.cpp's linalg_det_backward: det's gradient is a
+linalg.solve against A's transpose, inv's two products with the saved inverse; singular
+matrices, where torch's det backward switches to an SVD, keep the generic path).
 
 torch conjugates the other factor for complex operands; these formulas are written for real
 ones, and complex operands keep the generic path (the op's vjp as one node)."""
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 from .._tensor import _wrap
 from ..ops._registry import op, run
 from ..ops.scatter import _index_fill
-from .formulas import all_real, formula, times
+from .formulas import all_real, formula, forward, times
 
 # torch's index_fill node with a tensor value has edges for self and value (not the index)
 _index_fill_grad = op("index_fill_formula", "IndexFillBackward1", dtypes="same", promote=(),
@@ -150,3 +154,27 @@ def _trace(g, xs, st, diff):
     idx = _wrap(jnp.arange(0, n * m, m + 1, dtype=jnp.int64))
     flat = run(_index_fill_grad, (g.new_zeros((n * m,)), idx, g), (("dim", 0),))
     return {0: flat.view(n, m)}
+
+
+# ---- determinants and inverses -------------------------------------------------------------
+@formula("linalg_det")
+def _det(g, xs, st, diff):
+    """torch: solve(A^H, diag_embed((grad * det).unsqueeze(-1).expand(pivots' shape))^T)."""
+    from ..linalg import solve
+    a = xs[0]
+    det = forward("linalg_det", xs, st)
+    eps = float(np.finfo(np.dtype(str(a.dtype).replace("torch.", ""))).eps)
+    if not all_real(g, a) or bool((det.detach().abs() < eps).any()):
+        return None
+    d = (g * det).unsqueeze(-1).expand(*a.shape[:-1]).diag_embed().mT
+    return {0: solve(a.mT, d)}
+
+
+@formula("linalg_inv_ex")
+def _inv_ex(g, xs, st, diff):
+    """torch: -(inverse^H @ (grad @ inverse^H))."""
+    a = xs[0]
+    if not all_real(g, a):
+        return None
+    inv = forward("linalg_inv_ex", xs, st)[0]
+    return {0: -(inv.mT @ (g @ inv.mT))}

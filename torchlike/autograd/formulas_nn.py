@@ -18,7 +18,8 @@ from ..ops.nn import _layer_norm as _layer_norm_forward
 from ..ops.nn import logsigmoid_op
 from ..ops._registry import op, run
 from ..ops.shape import broadcast_shape
-from .formulas import add_scalar, div_scalar, formula, sum_backward
+from .formulas import (_softmax_backward, _tanh_backward, add_scalar, div_scalar, formula,
+                       forward, sum_backward)
 
 
 @formula("l1_loss")
@@ -78,6 +79,22 @@ def _softsign(g, xs, st, diff):
     x = xs[0]
     den = x.abs() + 1
     return {0: g / den + -g * ((x / den) / den) * x.sgn()}
+
+
+@formula("tanhshrink")
+def _tanhshrink(g, xs, st, diff):
+    """torch's x - x.tanh(): the gradient through x, plus the one through tanh."""
+    x = xs[0]
+    return {0: g + run(_tanh_backward, (-g, x.tanh()))}
+
+
+@formula("softmin")
+def _softmin(g, xs, st, diff):
+    """torch's (-x).softmax(dim): softmax's backward kernel over its result, negated."""
+    if st.get("dtype") not in (None, xs[0].dtype):
+        return None
+    y = forward("softmin", xs, st)
+    return {0: -run(_softmax_backward, (g, y), (("dim", st["dim"] % max(y.ndim, 1)),))}
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))

@@ -100,23 +100,28 @@ def _vector_norm(g, xs, st, diff):
     if p == 0:  # torch: no gradient
         return {0: None}
     dims = () if st["dim"] is None else st["dim"]
-    r = forward("linalg_vector_norm", xs, st)
-    if not st["keepdim"] and x.ndim:
+    return {0: norm_backward(g, x, p, forward("linalg_vector_norm", xs, st), dims,
+                             st["keepdim"])}
+
+
+def norm_backward(g, x, p, r, dims, keepdim):
+    """torch's norm_backward: the gradient of x's p-norm r over dims (all when empty)."""
+    if not keepdim and x.ndim:
         g, r = unsqueeze_multiple(g, dims, x.ndim), unsqueeze_multiple(r, dims, x.ndim)
     zero = r.detach() == 0
     if p == 1:
-        return {0: x.sgn() * g}
+        return x.sgn() * g
     if p == 2:
-        return {0: g * (x / r).masked_fill(zero, 0)}
+        return g * (x / r).masked_fill(zero, 0)
     if math.isinf(p):  # the elements at the norm (or nan) share the gradient
         a = x.detach().abs()
         mask = (a == r.detach()) | a.isnan()
-        return {0: x.sgn() * ((g / mask.sum(dims, keepdim=True)) * mask)}
+        return x.sgn() * ((g / mask.sum(dims, keepdim=True)) * mask)
     if p < 1:
         scaled = x.sgn() * x.abs().pow(p - 1).masked_fill(x.detach() == 0, 0)
-        return {0: scaled * g * r.pow(1 - p)}
+        return scaled * g * r.pow(1 - p)
     scaled = x.sgn() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
-    return {0: scaled * (g / r.pow(p - 1)).masked_fill(zero, 0)}
+    return scaled * (g / r.pow(p - 1)).masked_fill(zero, 0)
 
 
 # ---- scans and products ----------------------------------------------------------------------
