@@ -10,9 +10,9 @@ MULTI_FORMULAS holds those that read every output's gradient: unbind, split, var
 `gradients()` then does what torch's engine does with what a formula returns (sum over
 broadcast dimensions, cast to the operand's dtype). A formula that returns None leaves the op
 to the paths below. This module holds the core and arithmetic, sums and views;
-formulas_pointwise, formulas_binary, formulas_linalg, formulas_losses, formulas_distance, formulas_reductions,
-formulas_shape, formulas_nn, formulas_losses and formulas_distance register the other
-families into the same table.
+formulas_pointwise, formulas_binary, formulas_linalg, formulas_reductions, formulas_shape,
+formulas_nn, formulas_losses and formulas_distance register the other families into the same
+table.
 
 Where torch's formula is one backward kernel of its own (leaky_relu_backward,
 convolution_backward, ...), BACKWARD_OPS names its node: the op's jax vjp is recorded as one
