@@ -21,8 +21,9 @@ import torchlike
 torch.set_num_threads(2)
 
 
-def timeit(fn, iters: int, repeats: int = 5, warmup: int = 20) -> float:
-    """Median seconds per call over `repeats` runs of `iters` calls."""
+def timeit(fn, iters: int, repeats: int = 5, warmup: int = 100) -> float:
+    """Median seconds per call over `repeats` runs of `iters` calls, after `warmup` calls (more
+    than torchlike's HOT_AFTER: data-movement ops run on the host until a shape repeats)."""
     for _ in range(warmup):
         fn()
     runs = []

@@ -87,7 +87,7 @@ def synced(t, arr):
             host.shape != _get_data(base).shape:
         t.__class__ = Tensor  # the array is gone (or t_() reshaped the storage)
         return arr
-    now = host if t is base else host[t.__dict__["_hidx"]]
+    now = host if t is base else host.reshape(-1)[t.__dict__["_hidx"]]
     if now.tobytes() != np.asarray(arr).tobytes():
         arr = upload(_c_order(now))
         t._data = arr
@@ -104,7 +104,7 @@ def track(t) -> None:
         if anchor(t) is not None or (t._view is not None and t._view[0] != "alias" and
                                      t._view[1].op.view == "bitcast"):
             return
-        t.__dict__["_hidx"] = np.unravel_index(np.asarray(index_map(t)), t._base.shape)
+        t.__dict__["_hidx"] = np.asarray(index_map(t))  # flat: a 0-d base has one element
     t.__class__ = _Synced
 
 

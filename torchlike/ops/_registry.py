@@ -12,6 +12,7 @@ import threading
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax._src.array import ArrayImpl as _ArrayImpl
 
 from .. import _dtype as D
 from .. import _storage
@@ -31,10 +32,10 @@ class Op:
     """One table entry."""
 
     __slots__ = ("name", "body", "grad_fn", "rule", "promote", "nout", "saves", "edges", "view",
-                 "opmath")
+                 "opmath", "host")
 
     def __init__(self, name, body, grad_fn, rule, promote, nout, saves, edges, view=False,
-                 opmath=False):
+                 opmath=False, host=False):
         self.name = name
         self.body = body
         self.grad_fn = grad_fn    # str, callable(statics, pattern) -> str, or None
@@ -53,19 +54,21 @@ class Op:
         self.view = view          # the result is a view of operand 0 in torch (shares storage)
         self.opmath = opmath      # Python numbers stay float32 for float16/bfloat16 tensors
         #                           (torch's kernel reads them at full float precision)
+        self.host = host          # the body moves data only and takes `xp=np` to run in numpy
+        #                           on the host: cold shapes skip compiling (see _host_run)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
 
 def op(name: str, grad_fn=None, dtypes="promote", promote=None, nout=1, saves=True,
-       edges="tensors", view=False, opmath=False):
+       edges="tensors", view=False, opmath=False, host=False):
     """Register the decorated jax body as op `name`; returns the Op."""
     rule = _RULES[dtypes] if isinstance(dtypes, str) else dtypes
 
     def deco(body):
         entry = OPS[name] = Op(name, body, grad_fn, rule, promote, nout, saves, edges, view,
-                               opmath)
+                               opmath, host)
         return entry
     return deco
 
@@ -148,7 +151,7 @@ class Kernel:
 
     __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx",
                  "_donating", "scalar_pos", "node_cls", "tensor_pos", "float_pos", "int_pos",
-                 "complex_pos", "tensor_edge_pos", "_saved", "number_pos")
+                 "complex_pos", "tensor_edge_pos", "_saved", "number_pos", "cold", "kw")
 
     def __init__(self, op, key, pattern, fn):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
@@ -173,6 +176,10 @@ class Kernel:
             tuple(i for i, ch in enumerate(pattern) if ch in kinds)
             for kinds in ("t", "f", "bi", "c"))
         self.number_pos = self.float_pos + self.int_pos
+        # shapes met fewer than HOT_AFTER times run on the host (see _host_run)
+        self.cold = {} if (op.host and pattern == "t" * len(pattern) and key[3] is None
+                           and _host_ok()) else None
+        self.kw = dict(key[2])
         g = op.grad_fn  # the grad_fn name depends only on what the key holds
         name = g if g is None or isinstance(g, str) else g(key[2], pattern)
         self.node_cls = None if name is None else node_class(name)
@@ -374,7 +381,10 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
             a = _SCALARS.get((type(v), v))
             call[i] = a if a is not None else _device_scalar(v)
     try:
-        out = k.donating()(*call) if donate else k.jit(*call)
+        if donate:
+            out = k.donating()(*call)
+        elif k.cold is None or (out := _host_run(k, call)) is None:
+            out = k.jit(*call)
     except (ValueError, TypeError) as e:
         out = _refused(op, k, operands, call, e)
         k = _meta_twin(k)
@@ -395,6 +405,48 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
         if diff:
             _record(op, k, operands, args, diff, outs)
     return res
+
+
+# ---- cold shapes of data-movement ops, on the host ----------------------------------------
+# A view, reshape, transpose, expand or split compiles an XLA program per shape (~20-30 ms) to
+# move data; numpy moves it the same way, so the bits are the same, in ~40 us (against ~9 us
+# for a compiled kernel's call): a shape runs on the host until the kernel has met it
+# HOT_AFTER times, then compiles. Shapes met a few dozen times (a test, a generation loop
+# whose length grows, the first iterations of training) never compile; a training loop
+# compiles once its shapes have repeated. CPU only (the arrays are read in place; on an
+# accelerator the copies would cross the bus).
+HOT_AFTER = 64
+_HOST_OK: list = []
+
+
+def _host_ok() -> bool:
+    if not _HOST_OK:
+        _HOST_OK.append(jax.default_backend() == "cpu")
+    return _HOST_OK[0]
+
+
+def _host_run(k: Kernel, args):
+    """The kernel's result computed by its body in numpy, or None: a shape met HOT_AFTER times
+    (the compiled kernel runs), or operands that are not CPU arrays (meta tensors)."""
+    for a in args:
+        if a.__class__ is not _ArrayImpl:
+            return None
+    sig = tuple([a.shape for a in args])
+    cold = k.cold
+    n = cold.get(sig, 0)
+    if n >= HOT_AFTER:
+        return None
+    if len(cold) > 4096:  # a kernel meeting endless new shapes: forget the old ones
+        cold.clear()
+    cold[sig] = n + 1
+    try:
+        out = k.op.body(*[np.asarray(a) for a in args], xp=np, **k.kw)
+    except Exception:  # what numpy refuses (0-d axes jax takes): the compiled kernel decides
+        cold[sig] = HOT_AFTER
+        return None
+    if k.op.nout == 1:
+        return jax.device_put(np.array(out))  # a copy of its own, as a compiled kernel gives
+    return tuple([jax.device_put(np.array(o)) for o in out])
 
 
 _SCALARS: dict = {}

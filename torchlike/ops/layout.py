@@ -90,7 +90,8 @@ def view_op_strides(name, st, shape, strides, new_shape):
     if name in ("view", "reshape_alias"):
         return view_strides(shape, strides, new_shape)
     if name == "transpose":
-        strides[st["d0"]], strides[st["d1"]] = strides[st["d1"]], strides[st["d0"]]
+        if strides:  # a 0-d tensor's transpose is itself
+            strides[st["d0"]], strides[st["d1"]] = strides[st["d1"]], strides[st["d0"]]
         return strides
     if name == "t":
         return strides[::-1]

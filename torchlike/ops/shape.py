@@ -70,17 +70,19 @@ def _meta_inplace(self, res, vop, statics):
     return self
 
 
-def _view_op(name, grad_fn, body, inplace_name=None):
-    """A view op and (optionally) its in-place metadata twin (torch's ...Backward1 names)."""
-    o = op(name, grad_fn, dtypes="same", saves=False, view=True)(body)
+def _view_op(name, grad_fn, body, inplace_name=None, host=False):
+    """A view op and (optionally) its in-place metadata twin (torch's ...Backward1 names);
+    host: the body takes `xp` (jnp, or np to move the data on the host: _registry._host_run)."""
+    o = op(name, grad_fn, dtypes="same", saves=False, view=True, host=host)(body)
     io = None
     if inplace_name:
-        io = op(name + "_", inplace_name, dtypes="same", saves=False)(body)
+        io = op(name + "_", inplace_name, dtypes="same", saves=False, host=host)(body)
     return o, io
 
 
 # ---- view / reshape ----------------------------------------------------------------------
-_view, _ = _view_op("view", "ViewBackward0", lambda a, shape: jnp.reshape(a, shape))
+_view, _ = _view_op("view", "ViewBackward0", lambda a, shape, xp=jnp: xp.reshape(a, shape),
+                    host=True)
 
 
 _view_bitcast = op("view_dtype", None, dtypes=lambda o, operands, statics: (None, statics[0][1]),
@@ -128,9 +130,9 @@ def _view_dtype(input, dtype):
 
 
 _reshape_alias, _ = _view_op("reshape_alias", "ReshapeAliasBackward0",
-                             lambda a, shape: jnp.reshape(a, shape))
-_unsafe_view = op("unsafe_view", "UnsafeViewBackward0", dtypes="same", saves=False)(
-    lambda a, shape: a.reshape(shape))
+                             lambda a, shape, xp=jnp: xp.reshape(a, shape), host=True)
+_unsafe_view = op("unsafe_view", "UnsafeViewBackward0", dtypes="same", saves=False, host=True)(
+    lambda a, shape, xp=jnp: a.reshape(shape))
 
 
 def unsafe_view(input, shape: tuple):
@@ -217,10 +219,12 @@ def unflatten(input, dim, sizes):
 
 # ---- transpose / permute -----------------------------------------------------------------
 _transpose, _transpose_ = _view_op("transpose", "TransposeBackward0",
-                                   lambda a, d0, d1: jnp.swapaxes(a, d0, d1),
-                                   "TransposeBackward1")
-_t, _t_ = _view_op("t", "TBackward0", lambda a: a.T, "TBackward1")
-_permute, _ = _view_op("permute", "PermuteBackward0", lambda a, dims: jnp.transpose(a, dims))
+                                   lambda a, d0, d1, xp=jnp: xp.swapaxes(a, d0, d1)
+                                   if a.ndim else a,
+                                   "TransposeBackward1", host=True)
+_t, _t_ = _view_op("t", "TBackward0", lambda a, xp=jnp: a.T, "TBackward1", host=True)
+_permute, _ = _view_op("permute", "PermuteBackward0",
+                       lambda a, dims, xp=jnp: xp.transpose(a, dims), host=True)
 
 
 def _transpose_args(input, dim0, dim1):
@@ -320,13 +324,17 @@ def _mT(self):
 
 
 # ---- squeeze / unsqueeze -----------------------------------------------------------------
-_sq_all, _sq_all_ = _view_op("squeeze", "SqueezeBackward0", jnp.squeeze, "SqueezeBackward3")
+_sq_all, _sq_all_ = _view_op("squeeze", "SqueezeBackward0", lambda a, xp=jnp: xp.squeeze(a),
+                             "SqueezeBackward3", host=True)
 _sq_dim, _sq_dim_ = _view_op("squeeze_dim", "SqueezeBackward1",
-                             lambda a, dim: jnp.squeeze(a, dim), "SqueezeBackward4")
+                             lambda a, dim, xp=jnp: xp.squeeze(a, dim), "SqueezeBackward4",
+                             host=True)
 _sq_dims, _sq_dims_ = _view_op("squeeze_dims", "SqueezeBackward2",
-                               lambda a, dim: jnp.squeeze(a, dim), "SqueezeBackward5")
+                               lambda a, dim, xp=jnp: xp.squeeze(a, dim), "SqueezeBackward5",
+                               host=True)
 _unsqueeze, _unsqueeze_ = _view_op("unsqueeze", "UnsqueezeBackward0",
-                                   lambda a, dim: jnp.expand_dims(a, dim), "UnsqueezeBackward1")
+                                   lambda a, dim, xp=jnp: xp.expand_dims(a, dim),
+                                   "UnsqueezeBackward1", host=True)
 
 
 def _squeeze_args(input, dim):
@@ -367,7 +375,8 @@ def unsqueeze_(input, dim):
 
 
 # ---- expand / broadcast ------------------------------------------------------------------
-_expand, _ = _view_op("expand", "ExpandBackward0", lambda a, shape: jnp.broadcast_to(a, shape))
+_expand, _ = _view_op("expand", "ExpandBackward0",
+                      lambda a, shape, xp=jnp: xp.broadcast_to(a, shape), host=True)
 
 
 def _expanded_shape(input, sizes) -> tuple:
@@ -497,7 +506,8 @@ def unfold(input, dimension, size, step):
     return run(_unfold, (input,), (("dim", d), ("size", size), ("step", step)))
 
 
-_clone = op("clone", "CloneBackward0", dtypes="same", saves=False)(lambda a: a)
+_clone = op("clone", "CloneBackward0", dtypes="same", saves=False, host=True)(
+    lambda a, xp=jnp: a)
 
 
 @public()
