@@ -34,20 +34,19 @@ FORMULAS: dict = {}
 MULTI_FORMULAS: dict = {}
 
 
-def formula(*names):
-    def deco(fn):
-        for name in names:
-            FORMULAS[name] = fn
-        return fn
-    return deco
+def _registrar(table: dict):
+    """A decorator factory: @register("op", ...) puts the function in `table` under each name."""
+    def register(*names):
+        def deco(fn):
+            for name in names:
+                table[name] = fn
+            return fn
+        return deco
+    return register
 
 
-def multi_formula(*names):
-    def deco(fn):
-        for name in names:
-            MULTI_FORMULAS[name] = fn
-        return fn
-    return deco
+formula = _registrar(FORMULAS)
+multi_formula = _registrar(MULTI_FORMULAS)
 
 
 # The backward kernels torch's formulas call, with the names torch gives their nodes
