@@ -1,7 +1,7 @@
 """Whole processes, first runs: each program under torch, under torchlike with an empty compile
 cache (cold) and with the cache that run left (warm), in fresh processes.
 
-    python bench/first_run.py [--repeats N] [--only NAME]
+    python bench/first_run.py [--repeats N] [--only NAME] [--skip NAME]
 
 Programs: the tutorials in examples/ and bench/programs/*.py (plain PyTorch, run by
 `python -m torchlike`). Prints each process's wall time (median of the repeats, each cold run
@@ -48,6 +48,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", help="run the programs whose name contains this")
+    ap.add_argument("--skip", help="leave out the programs whose name contains this")
     args = ap.parse_args()
     import jax
     import torch
@@ -56,7 +57,7 @@ def main() -> None:
     print(f"{'program':28s} {'torch':>7s} {'cold':>7s} {'warm':>7s} {'cold/t':>7s} "
           f"{'warm/t':>7s}  timed inside (torch / cold / warm)")
     for prog in PROGRAMS:
-        if args.only and args.only not in prog.name:
+        if args.only and args.only not in prog.name or args.skip and args.skip in prog.name:
             continue
         rel = str(prog.relative_to(ROOT))
         torch_runs, cold_runs, warm_runs = [], [], []
