@@ -445,8 +445,8 @@ def _host_run(k: Kernel, args):
         cold[sig] = HOT_AFTER
         return None
     if k.op.nout == 1:
-        return jax.device_put(np.array(out))  # a copy of its own, as a compiled kernel gives
-    return tuple([jax.device_put(np.array(o)) for o in out])
+        return jnp.array(out)  # a copy of its own, as a compiled kernel gives
+    return tuple([jnp.array(o) for o in out])
 
 
 _SCALARS: dict = {}
