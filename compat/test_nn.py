@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helper import assert_same_tensor, check, check_raises
+from _helper import assert_same, assert_same_tensor, check, check_raises, graph
 
 import torchlike
 
@@ -567,3 +567,26 @@ def test_random_split_lengths_match_torch():
         lt = torchlike.utils.data.random_split(range(10), lengths)
         assert [len(s) for s in lt] == [len(s) for s in t]
         assert sorted(i for s in lt for i in s) == list(range(10))
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 1), (3, 4)), ((4,), (3, 4))])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_elementwise_loss_graphs_are_torchs(name, shapes, reduction):
+    """F.mse_loss & co broadcast their operands as torch.broadcast_tensors does (ExpandBackward0
+    over the operand that grows) and l1_loss is at::l1_loss's (input - target).abs() then the
+    reduction: the whole graph, values and gradients as torch's."""
+    rng = np.random.default_rng(4)
+    xs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+
+    def run(L):
+        a, b = (L.tensor(x, requires_grad=True) for x in xs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = getattr(L.nn.functional, name)(a, b, reduction=reduction)
+        out.sum().backward()
+        return out, a.grad, b.grad, graph([out])
+    want, got = run(torch), run(torchlike)
+    for w, g in zip(want[:3], got[:3]):
+        assert_same(w, g)
+    assert got[3] == want[3]

@@ -12,6 +12,9 @@ from .._errors import NotImplementedOp
 from .._tensor import _SHORT
 from ..ops import nn as K
 from ..ops._registry import op, run
+# F.mse_loss & co broadcast as torch.broadcast_tensors: an operand the other's shape changes is
+# expanded (ExpandBackward0 in the graph)
+from ..ops.shape import broadcast_tensors
 # ---- losses ------------------------------------------------------------------------------
 _LOSS = dict(dtypes="promote", promote=(0, 1))
 
@@ -32,10 +35,6 @@ def _abs0(d):
 
 mse_loss_op = op("mse_loss", "MseLossBackward0", **_LOSS)(
     lambda x, t, reduction: _reduce(jnp.square(x - t), reduction))
-l1_loss_op = op("l1_loss", _named("AbsBackward0"), **_LOSS)(
-    lambda x, t, reduction: _reduce(_abs0(x - t), reduction))
-
-
 def _smooth_l1(x, t, beta, reduction):
     d = x - t
     a = _abs0(d)
@@ -214,15 +213,17 @@ def _no_weight(name, weight):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _no_weight("mse_loss", weight)
     _warn_size(input, target)
-    return run(mse_loss_op, (input, target),
+    return run(mse_loss_op, broadcast_tensors(input, target),
                (("reduction", _reduction(reduction, size_average, reduce)),))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _no_weight("l1_loss", weight)
     _warn_size(input, target)
-    return run(l1_loss_op, (input, target),
-               (("reduction", _reduction(reduction, size_average, reduce)),))
+    reduction = _reduction(reduction, size_average, reduce)
+    input, target = broadcast_tensors(input, target)
+    d = (input - target).abs()  # at::l1_loss, op by op (its graph is torch's)
+    return d.mean() if reduction == "mean" else d.sum() if reduction == "sum" else d
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",
@@ -230,7 +231,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target)
-    return run(smooth_l1_loss_op, (input, target, beta),
+    return run(smooth_l1_loss_op, (*broadcast_tensors(input, target), beta),
                (("reduction", _reduction(reduction, size_average, reduce)),))
 
 
@@ -239,7 +240,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target)
-    return run(huber_loss_op, (input, target, delta), (("reduction", _reduction(reduction)),))
+    return run(huber_loss_op, (*broadcast_tensors(input, target), delta),
+               (("reduction", _reduction(reduction)),))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
