@@ -590,3 +590,16 @@ def test_elementwise_loss_graphs_are_torchs(name, shapes, reduction):
     for w, g in zip(want[:3], got[:3]):
         assert_same(w, g)
     assert got[3] == want[3]
+
+
+def test_bce_weight_requiring_grad_is_refused_as_torch():
+    for grad in (True, False):
+        def run(L):
+            x = L.tensor([0.2, 0.7], requires_grad=True)
+            w = L.tensor([1.0, 2.0], requires_grad=True)
+            with L.set_grad_enabled(grad):
+                return L.nn.functional.binary_cross_entropy(x, L.tensor([0.0, 1.0]), weight=w)
+        if grad:
+            check_raises(run)
+        else:
+            assert_same(run(torch), run(torchlike))

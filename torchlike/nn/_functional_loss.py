@@ -11,6 +11,7 @@ import numpy as np
 from .._errors import NotImplementedOp
 from .._tensor import _SHORT
 from ..ops import nn as K
+from ..autograd import grad_mode
 from ..ops._registry import op, run
 # F.mse_loss & co broadcast as torch.broadcast_tensors: an operand the other's shape changes is
 # expanded (ExpandBackward0 in the graph)
@@ -251,6 +252,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the "
                          f"input size ({input.shape}) is deprecated. Please ensure they have "
                          "the same size.")
+    if weight is not None and weight.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with "
+                           "respect to argument 'weight'. This input cannot have requires_grad "
+                           "True.")
     return run(bce_op, (input, target, weight), (("reduction", reduction),))
 
 
