@@ -603,3 +603,27 @@ def test_bce_weight_requiring_grad_is_refused_as_torch():
             check_raises(run)
         else:
             assert_same(run(torch), run(torchlike))
+
+
+@pytest.mark.parametrize("xs,ws", [((2, 3, 4), (3,)), ((2, 3), (1,)), ((5,), (1,)), ((), (1,)),
+                                   ((2, 3, 4), ()), ((2, 3, 4), (4,)), ((), (2,)),
+                                   ((2, 3), (3, 1))])
+def test_prelu_graph_and_errors_are_torchs(xs, ws):
+    """at::prelu reshapes the weight to the input's rank (ViewBackward0), after its checks."""
+    rng = np.random.default_rng(8)
+    x0, w0 = rng.standard_normal(xs).astype(np.float32), rng.uniform(0, 1, ws).astype(np.float32)
+
+    def run(L):
+        x, w = L.tensor(x0, requires_grad=True), L.tensor(w0, requires_grad=True)
+        out = L.nn.functional.prelu(x, w)
+        out.sum().backward()
+        return out, x.grad, w.grad, graph([out])
+    try:
+        want = run(torch)
+    except RuntimeError:
+        check_raises(lambda L: run(L))
+        return
+    got = run(torchlike)
+    for w, g in zip(want[:3], got[:3]):
+        assert_same(w, g)
+    assert got[3] == want[3]

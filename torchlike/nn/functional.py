@@ -177,6 +177,24 @@ def softshrink(input, lambd=0.5):
 
 
 def prelu(input, weight):
+    """at::prelu: torch's checks, then the weight reshaped (a ViewBackward0 in the graph) to
+    broadcast over the channels (dimension 1) of an input of another rank, then the kernel."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    n = weight.numel()
+    if n != 1:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {n} and channel size = {channels}.")
+    if input.ndim != weight.ndim:
+        dims = [1] * input.ndim
+        if input.ndim >= 2:
+            dims[1] = n
+        weight = weight.reshape(dims)
     return run(K.prelu_op, (input, weight))
 
 
