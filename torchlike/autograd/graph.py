@@ -18,7 +18,8 @@ import jax.numpy as jnp
 _seq = itertools.count()  # creation order: every edge points to an older node
 # name() of torch's hand-written C++ nodes: their C++ name (generated ones: the class name)
 _CPP_NAMES = {"AccumulateGrad": "torch::autograd::AccumulateGrad",
-              "CopySlices": "torch::autograd::CopySlices"}
+              "CopySlices": "torch::autograd::CopySlices",
+              "NotImplemented": "torch::autograd::NotImplemented"}
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the graph "
