@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _helper import assert_same_tensor
+from _helper import assert_same_tensor, check_raises
 
 import torchlike
 
@@ -496,3 +496,18 @@ def test_nn_gradients_differentiate_as_torch(case):
     assert got[0] == want[0], "the gradients' nodes"
     for w, g in zip(want[1] + want[2], got[1] + got[2]):
         assert_same_tensor(w.detach(), g.detach(), case, check_repr=False)
+
+
+def test_hardsigmoid_gradient_has_no_derivative_as_in_torch():
+    """torch has no derivative for hardsigmoid_backward: the gradient made with create_graph is
+    a NotImplemented node over the input, and differentiating it raises torch's error."""
+    def run(L, second):
+        x = L.tensor(X.reshape(-1) * 3, requires_grad=True)
+        g, = L.autograd.grad(L.nn.functional.hardsigmoid(x).sum(), x, create_graph=True)
+        if second:
+            g.sum().backward()
+        return g, g.grad_fn.name(), [type(n).__name__ for n, _ in g.grad_fn.next_functions]
+    want, got = run(torch, False), run(torchlike, False)
+    assert_same_tensor(want[0], got[0])
+    assert want[1:] == got[1:]
+    check_raises(run, True)

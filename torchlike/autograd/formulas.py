@@ -129,7 +129,7 @@ BACKWARD_OPS = {f"{n}Backward0": f"{n}BackwardBackward0" for n in (
     "LeakyRelu", "Gelu", "Elu", "Softplus", "Hardtanh", "MseLoss", "SmoothL1Loss", "HuberLoss",
     "NllLoss", "NllLoss2D", "BinaryCrossEntropy", "Convolution", "MaxPool2DWithIndices",
     "MaxPool3DWithIndices", "AvgPool2D", "AvgPool3D", "NativeBatchNorm", "LogSigmoid",
-    "Hardswish", "Hardsigmoid", "Softshrink", "Hardshrink", "Threshold", "Glu",
+    "Hardswish", "Softshrink", "Hardshrink", "Threshold", "Glu",
     "UpsampleNearest2D", "UpsampleBilinear2D", "UpsampleNearest1D", "UpsampleLinear1D",
     "UpsampleBicubic2D", "AdaptiveAvgPool2D", "AdaptiveMaxPool2D", "ReflectionPad2D",
     "ReplicationPad2D", "GridSampler2D", "PreluKernel", "RreluWithNoise")}

@@ -11,12 +11,14 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .._creation import full_like
 from .._tensor import _wrap
 from ..ops.nn import _layer_norm as _layer_norm_forward
 from ..ops.nn import logsigmoid_op
 from ..ops._registry import op, run
+from ..ops.compare import no_derivative
 from ..ops.shape import broadcast_shape
 from .formulas import (_softmax_backward, _tanh_backward, add_scalar, div_scalar, formula,
                        forward, sum_backward)
@@ -196,3 +198,16 @@ def _elu_(g, xs, st, diff):
 def _celu_(g, xs, st, diff):
     r, alpha = xs
     return {0: run(_elu_backward, (g, r, alpha, 1.0, 1.0 / alpha))}
+
+
+# torch has no derivative for hardsigmoid_backward: its gradient is a NotImplemented node (an
+# edge to the input only) whose backward raises
+_hardsigmoid_backward = op("hardsigmoid_backward_formula", "NotImplemented", dtypes="same",
+                           edges=(1,))(no_derivative(
+    lambda g, x: jnp.where((x > -3) & (x < 3), g * float(np.float32(1 / 6)), 0).astype(g.dtype),
+    "hardsigmoid_backward"))
+
+
+@formula("hardsigmoid")
+def _hardsigmoid(g, xs, st, diff):
+    return {0: run(_hardsigmoid_backward, (g, xs[0]))}
