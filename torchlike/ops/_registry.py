@@ -12,7 +12,10 @@ import threading
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax._src.array import ArrayImpl as _ArrayImpl
+try:  # the class of concrete jax arrays (not tracers, not meta stand-ins)
+    from jax._src.array import ArrayImpl as _ArrayImpl
+except ImportError:  # another jax: no host path (see _host_run)
+    _ArrayImpl = None
 
 from .. import _dtype as D
 from .. import _storage
@@ -409,19 +412,19 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
 
 # ---- cold shapes of data-movement ops, on the host ----------------------------------------
 # A view, reshape, transpose, expand or split compiles an XLA program per shape (~20-30 ms) to
-# move data; numpy moves it the same way, so the bits are the same, in ~40 us (against ~9 us
-# for a compiled kernel's call): a shape runs on the host until the kernel has met it
-# HOT_AFTER times, then compiles. Shapes met a few dozen times (a test, a generation loop
-# whose length grows, the first iterations of training) never compile; a training loop
-# compiles once its shapes have repeated. CPU only (the arrays are read in place; on an
-# accelerator the copies would cross the bus).
+# move data; numpy moves it the same way, so the bits are the same, in ~15-40 us (a compiled
+# kernel's call: ~9 us; the copy back to XLA is most of it). A shape runs on the host until
+# the kernel has met it HOT_AFTER times, then compiles: shapes met a few dozen times (a test,
+# a generation loop whose length grows, the first iterations of training) never compile; a
+# training loop compiles once its shapes have repeated. CPU only (the arrays are read in
+# place; on an accelerator the copies would cross the bus).
 HOT_AFTER = 64
 _HOST_OK: list = []
 
 
 def _host_ok() -> bool:
     if not _HOST_OK:
-        _HOST_OK.append(jax.default_backend() == "cpu")
+        _HOST_OK.append(_ArrayImpl is not None and jax.default_backend() == "cpu")
     return _HOST_OK[0]
 
 
