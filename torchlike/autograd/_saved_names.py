@@ -1017,7 +1017,6 @@ SOURCES = {
         '#pack': ('indices',),
         '#unpack': ('indices',),
     },
-    ('l1_loss', 'MeanBackward0', 'tt'): {'#pack': (), '#unpack': ()},
     ('leaky_relu', 'LeakyReluBackward0', 'ts'): {
         'negative_slope': ('num', 1, ''),
         'self': ('arg', 0, (0,)),
@@ -1332,7 +1331,12 @@ SOURCES = {
         '#pack': ('exponent', 'self', 'result'),
         '#unpack': ('exponent', 'self', 'result'),
     },
-    ('prelu', 'PreluKernelBackward0', 'tt'): {'self': ('arg', 0, (0, 1))},
+    ('prelu', 'PreluKernelBackward0', 'tt'): {
+        'self': ('arg', 0, (0, 1)),
+        'weight': ('arg', 1, (0, 1)),
+        '#pack': ('self', 'weight'),
+        '#unpack': ('self', 'weight'),
+    },
     ('prod', 'ProdBackward0', 't'): {
         'result': ('out', 0, (0,)),
         'self': ('arg', 0, (0,)),
