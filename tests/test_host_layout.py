@@ -100,3 +100,20 @@ def test_meta_and_autograd_through_host_kernels():
     assert y.grad_fn.name() == "ViewBackward0" or y.grad_fn.name() == "UnsafeViewBackward0"
     y.sum().backward()
     assert np.array_equal(x.grad.numpy(), np.full((2, 3), 2.0, np.float32))
+
+
+def test_host_path_compiles_nothing_for_new_shapes():
+    """What the host path hands back to XLA must not compile per shape either (jnp.array
+    would: a program per shape)."""
+    import collections
+
+    import jax.monitoring as m
+    events = collections.Counter()
+    m.register_event_duration_secs_listener(lambda ev, d, **kw: events.update([ev]))
+    xs = [torch.ones(n, 3, 2) for n in range(50, 58)]  # arrays first: their creation compiles
+    before = events["/jax/core/compile/backend_compile_duration"]
+    for x in xs:
+        x.view(-1)
+        x.transpose(0, 2)
+        x.split(1, 1)
+    assert events["/jax/core/compile/backend_compile_duration"] == before

@@ -412,12 +412,13 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
 
 # ---- cold shapes of data-movement ops, on the host ----------------------------------------
 # A view, reshape, transpose, expand or split compiles an XLA program per shape (~20-30 ms) to
-# move data; numpy moves it the same way, so the bits are the same, in ~15-40 us (a compiled
-# kernel's call: ~9 us; the copy back to XLA is most of it). A shape runs on the host until
-# the kernel has met it HOT_AFTER times, then compiles: shapes met a few dozen times (a test,
-# a generation loop whose length grows, the first iterations of training) never compile; a
-# training loop compiles once its shapes have repeated. CPU only (the arrays are read in
-# place; on an accelerator the copies would cross the bus).
+# move data; numpy moves it the same way, so the bits are the same, in ~25-70 us (a compiled
+# kernel's call: ~9 us; device_put, the copy back to XLA, is most of it; jnp.array would
+# compile per shape). A shape runs on the host until the kernel has met it HOT_AFTER times,
+# then compiles: shapes met a few dozen times (a test, a generation loop whose length grows,
+# the first iterations of training) never compile; a training loop compiles once its shapes
+# have repeated. CPU only (the arrays are read in place; on an accelerator the copies would
+# cross the bus).
 HOT_AFTER = 64
 _HOST_OK: list = []
 
@@ -448,8 +449,8 @@ def _host_run(k: Kernel, args):
         cold[sig] = HOT_AFTER
         return None
     if k.op.nout == 1:
-        return jnp.array(out)  # a copy of its own, as a compiled kernel gives
-    return tuple([jnp.array(o) for o in out])
+        return jax.device_put(np.array(out))  # a copy of its own (jnp.array would compile)
+    return tuple([jax.device_put(np.array(o)) for o in out])
 
 
 _SCALARS: dict = {}

@@ -12,7 +12,8 @@ from ._registry import op, run
 
 
 # ---- unbind / split / chunk ---------------------------------------------------------------
-_unbind = op("unbind", "UnbindBackward0", saves=False, nout=-1, view=True, host=True)(
+_unbind = op("unbind", "UnbindBackward0", dtypes="same", saves=False, nout=-1, view=True,
+             host=True)(
     lambda a, dim, xp=jnp: tuple(xp.moveaxis(a, dim, 0)))
 
 
@@ -26,10 +27,11 @@ def unbind(input, dim=0):
     return tuple(run(_unbind, (input,), (("dim", d),)))
 
 
-_split = op("split", "SplitBackward0", saves=False, nout=-1, view=True, host=True)(
+_split = op("split", "SplitBackward0", dtypes="same", saves=False, nout=-1, view=True,
+            host=True)(
     lambda a, sections, dim, xp=jnp: tuple(xp.split(a, sections, axis=dim)))
-_split_sizes = op("split_with_sizes", "SplitWithSizesBackward0", saves=False, nout=-1,
-                  view=True, host=True)(
+_split_sizes = op("split_with_sizes", "SplitWithSizesBackward0", dtypes="same", saves=False,
+                  nout=-1, view=True, host=True)(
     lambda a, sections, dim, xp=jnp: tuple(xp.split(a, sections, axis=dim)))
 
 
