@@ -370,6 +370,47 @@ def test_hooks_run_newest_node_first():
     assert run(torch) == run(torchlike)
 
 
+def test_leaf_hooks_run_as_soon_as_the_leaf_is_ready():
+    # torch runs a leaf's AccumulateGrad (and its hooks) as soon as its last producer has run,
+    # before older inner nodes
+    def run(L):
+        calls = []
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        w = L.tensor([3.0, 4.0], requires_grad=True)
+        a = x * 2
+        a.register_hook(lambda g: calls.append("a"))
+        x.register_hook(lambda g: calls.append("x"))
+        w.register_hook(lambda g: calls.append("w"))
+        b = (a * w).sin()
+        b.register_hook(lambda g: calls.append("b"))
+        (b.exp() * x).sum().backward()
+        return calls, repr(x.grad), repr(w.grad)
+    assert run(torch) == run(torchlike)
+
+
+@pytest.mark.parametrize("failure", ["freed", "modified"])
+@pytest.mark.parametrize("first", [True, False])
+def test_leaves_ready_before_a_failing_node_keep_their_gradients(failure, first):
+    """torch accumulates into the leaves it reaches before the node that raises."""
+    def run(L):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        w = L.tensor([3.0, 4.0], requires_grad=True)
+        v = L.tensor([0.5, 1.5], requires_grad=True)
+        h = x * x
+        if failure == "freed":
+            h.sum().backward()
+        else:
+            x.grad = None
+        bad = h * v
+        if failure == "modified":
+            h.add_(1)
+        other = (w * 3).sin().sum()
+        loss = other + bad.sum() if first else bad.sum() + other
+        outcome = backward_outcome(loss.unsqueeze(0), x)
+        return outcome[0], repr(x.grad), repr(w.grad), repr(v.grad)
+    assert run(torch) == run(torchlike)
+
+
 @pytest.mark.parametrize("op", ["exp", "tanh", "sigmoid", "sqrt", "relu", "reciprocal", "log",
                                 "sin", "abs", "floor", "sign"])
 @pytest.mark.parametrize("which", ["input", "output"])

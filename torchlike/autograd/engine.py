@@ -177,7 +177,7 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs, needed=None)
         _add(buffers, node, nr, g, _nout(node))
     captured = {}
     with grad_mode.set_grad_enabled(create_graph):
-        for node in order:
+        for node in _torch_schedule(order):
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
@@ -232,6 +232,29 @@ def _eager(order, roots, targets, accumulate, create_graph, inputs, needed=None)
     for key, idxs in targets.items():
         for i in idxs:
             out[i] = captured.get(key)
+    return out
+
+
+def _torch_schedule(order) -> list:
+    """`order` as torch's engine runs it: inner nodes newest first (the order they have), each
+    leaf's AccumulateGrad as soon as the last node feeding it has run (torch gives those the
+    highest priority), which decides the order of hooks and, when a later node raises, which
+    leaves have their gradients already."""
+    inner = [n for n in order if n.__class__ is not AccumulateGrad]
+    if len(inner) == len(order):
+        return order
+    last = {}  # leaf -> the last inner node feeding it
+    for node in inner:
+        for nxt, _ in node.next_functions:
+            if nxt.__class__ is AccumulateGrad:
+                last[nxt] = node
+    after = {}
+    for leaf in order[len(inner):]:
+        after.setdefault(last.get(leaf), []).append(leaf)
+    out = after.get(None, [])
+    for node in inner:
+        out.append(node)
+        out += after.get(node, ())
     return out
 
 
