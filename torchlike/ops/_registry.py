@@ -14,12 +14,13 @@ import jax.numpy as jnp
 import numpy as np
 try:  # the class of concrete jax arrays (not tracers, not meta stand-ins)
     from jax._src.array import ArrayImpl as _ArrayImpl
-except ImportError:  # another jax: no host path (see _host_run)
+except ImportError:  # another jax: no host path (see _cold_run)
     _ArrayImpl = None
 
 from .. import _dtype as D
 from .. import _storage
 from .._compile import jit
+from .._host_transfer import to_device
 from .._meta import Meta, device_error, evaluate
 from .._meta import kernel_twin as _meta_twin
 from .._tensor import Tensor, _check_inplace, _differentiable_view, _wrap
@@ -35,10 +36,10 @@ class Op:
     """One table entry."""
 
     __slots__ = ("name", "body", "grad_fn", "rule", "promote", "nout", "saves", "edges", "view",
-                 "opmath", "host")
+                 "opmath", "host", "elementwise")
 
     def __init__(self, name, body, grad_fn, rule, promote, nout, saves, edges, view=False,
-                 opmath=False, host=False):
+                 opmath=False, host=False, elementwise=False):
         self.name = name
         self.body = body
         self.grad_fn = grad_fn    # str, callable(statics, pattern) -> str, or None
@@ -57,21 +58,27 @@ class Op:
         self.view = view          # the result is a view of operand 0 in torch (shares storage)
         self.opmath = opmath      # Python numbers stay float32 for float16/bfloat16 tensors
         #                           (torch's kernel reads them at full float precision)
-        self.host = host          # the body moves data only and takes `xp=np` to run in numpy
-        #                           on the host: cold shapes skip compiling (see _host_run)
+        self.host = host          # the body takes `xp=np` to run in numpy on the host, where
+        #                           its result has the compiled kernel's bits (it moves data,
+        #                           or is one correctly rounded IEEE operation): cold shapes
+        #                           skip compiling (see _cold_run)
+        self.elementwise = elementwise  # each element of the result is computed from the
+        #                           same element of operand 0 (the others are numbers) the
+        #                           same way whatever the shape: cold shapes run padded to a
+        #                           bucket (see _cold_run)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
 
 def op(name: str, grad_fn=None, dtypes="promote", promote=None, nout=1, saves=True,
-       edges="tensors", view=False, opmath=False, host=False):
+       edges="tensors", view=False, opmath=False, host=False, elementwise=False):
     """Register the decorated jax body as op `name`; returns the Op."""
     rule = _RULES[dtypes] if isinstance(dtypes, str) else dtypes
 
     def deco(body):
         entry = OPS[name] = Op(name, body, grad_fn, rule, promote, nout, saves, edges, view,
-                               opmath, host)
+                               opmath, host, elementwise)
         return entry
     return deco
 
@@ -154,9 +161,9 @@ class Kernel:
 
     __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx",
                  "_donating", "scalar_pos", "node_cls", "tensor_pos", "float_pos", "int_pos",
-                 "complex_pos", "tensor_edge_pos", "_saved", "number_pos", "cold", "kw")
+                 "complex_pos", "tensor_edge_pos", "_saved", "number_pos", "cold", "host_fn")
 
-    def __init__(self, op, key, pattern, fn):
+    def __init__(self, op, key, pattern, fn, host_fn=None):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
         # keep_unused: a kernel must refuse a meta operand (a ShapeDtypeStruct) even when it
         # reads only its shape (zeros_like), or it would compute a real result for it
@@ -179,10 +186,11 @@ class Kernel:
             tuple(i for i, ch in enumerate(pattern) if ch in kinds)
             for kinds in ("t", "f", "bi", "c"))
         self.number_pos = self.float_pos + self.int_pos
-        # shapes met fewer than HOT_AFTER times run on the host (see _host_run)
-        self.cold = {} if (op.host and pattern == "t" * len(pattern) and key[3] is None
-                           and _host_ok()) else None
-        self.kw = dict(key[2])
+        # shapes met fewer than HOT_AFTER times run on the host or padded (see _cold_run)
+        self.cold = {} if (host_fn is not None or op.elementwise and op.nout == 1 and
+                           pattern[:1] == "t" and pattern.count("t") == 1) and _host_ok() \
+            else None
+        self.host_fn = host_fn
         g = op.grad_fn  # the grad_fn name depends only on what the key holds
         name = g if g is None or isinstance(g, str) else g(key[2], pattern)
         self.node_cls = None if name is None else node_class(name)
@@ -255,13 +263,21 @@ def kernel(op: Op, pattern: str, statics: tuple, compute, result) -> Kernel:
     key = (op, pattern, statics, compute, result)  # the Op itself: names may repeat
     k = _kernels.get(key)
     if k is None:
-        k = _kernels[key] = Kernel(op, key, pattern, _build(op, pattern, statics, compute, result))
+        # complex arithmetic is not one IEEE operation (XLA contracts its products)
+        host = op.host and not (compute is not None and compute.is_complex or
+                                result is not None and result.is_complex)
+        k = _kernels[key] = Kernel(op, key, pattern, _build(op, pattern, statics, compute, result),
+                                   _build(op, pattern, statics, compute, result, np) if host
+                                   else None)
     return k
 
 
-def _build(op, pattern, statics, compute, result):
-    """The pure function for a kernel: cast operands as torch would, run the body, cast back."""
+def _build(op, pattern, statics, compute, result, xp=jnp):
+    """The pure function for a kernel: cast operands as torch would, run the body, cast back;
+    with xp=np, the same in numpy (the host path)."""
     kw = dict(statics)
+    if xp is np:
+        kw["xp"] = np
     body = op.body
     casts = []
     for i, ch in enumerate(pattern):
@@ -280,7 +296,7 @@ def _build(op, pattern, statics, compute, result):
         if casts:
             xs = list(xs)
             for i, dt in casts:
-                xs[i] = jnp.asarray(xs[i], dtype=dt)
+                xs[i] = xp.asarray(xs[i], dtype=dt)
         out = body(*xs, **kw)
         if out_np is not None and out.dtype != out_np:
             out = out.astype(out_np)
@@ -360,7 +376,8 @@ def binary(op: Op, cache: dict, a, b, kinds: str):
         if y is None:
             y = _device_scalar(b)
     try:
-        out = k.jit(x, y)
+        if k.cold is None or (out := _cold_run(k, (x, y))) is None:
+            out = k.jit(x, y)
     except (ValueError, TypeError) as e:
         out = _refused(op, k, (a, b), (x, y), e)
         k = _meta_twin(k)
@@ -386,7 +403,7 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
     try:
         if donate:
             out = k.donating()(*call)
-        elif k.cold is None or (out := _host_run(k, call)) is None:
+        elif k.cold is None or (out := _cold_run(k, call)) is None:
             out = k.jit(*call)
     except (ValueError, TypeError) as e:
         out = _refused(op, k, operands, call, e)
@@ -410,15 +427,23 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
     return res
 
 
-# ---- cold shapes of data-movement ops, on the host ----------------------------------------
-# A view, reshape, transpose, expand or split compiles an XLA program per shape (~20-30 ms) to
-# move data; numpy moves it the same way, so the bits are the same, in ~25-70 us (a compiled
-# kernel's call: ~9 us; device_put, the copy back to XLA, is most of it; jnp.array would
-# compile per shape). A shape runs on the host until the kernel has met it HOT_AFTER times,
-# then compiles: shapes met a few dozen times (a test, a generation loop whose length grows,
-# the first iterations of training) never compile; a training loop compiles once its shapes
-# have repeated. CPU only (the arrays are read in place; on an accelerator the copies would
-# cross the bus).
+# ---- cold shapes: on the host, or padded to a bucket --------------------------------------
+# XLA compiles a program per (op, shape): ~20-40 ms, where running one takes ~5-10 us. A shape a
+# kernel has met fewer than HOT_AFTER times does not compile a program of its own:
+# - ops whose body moves data or is one correctly rounded IEEE operation (Op.host) run their body
+#   in numpy, which gives the compiled kernel's bits, in ~10-25 us (the copy back to XLA is
+#   _host_transfer's);
+# - elementwise ops (Op.elementwise) run their compiled kernel on the operand's elements padded
+#   with zeros to the next power of two, and the result is cut back: one program per bucket,
+#   not per shape; XLA computes each element the same way whatever the array's size
+#   (tests/test_cold_paths.py checks this bit for bit against the exact-shape kernel, for every
+#   such op). Row-wise padding (F.linear's rows, softmax's or layer_norm's rows) is not exact:
+#   XLA picks its dot and reduction strategies by size, so some lengths give other bits.
+# Shapes met a few dozen times (a test, a generation loop whose length grows, the first
+# iterations of training) never compile; a training loop compiles once its shapes have repeated.
+# CPU only (the arrays are read in place; on an accelerator the copies would cross the bus). The
+# one difference: subnormal results, which numpy keeps (as torch does) and XLA's CPU runtime
+# flushes to zero.
 HOT_AFTER = 64
 _HOST_OK: list = []
 
@@ -429,13 +454,17 @@ def _host_ok() -> bool:
     return _HOST_OK[0]
 
 
-def _host_run(k: Kernel, args):
-    """The kernel's result computed by its body in numpy, or None: a shape met HOT_AFTER times
+def _cold_run(k: Kernel, args):
+    """The kernel's result for a cold shape (see above), or None: a shape met HOT_AFTER times
     (the compiled kernel runs), or operands that are not CPU arrays (meta tensors)."""
+    sig = []
     for a in args:
-        if a.__class__ is not _ArrayImpl:
+        c = a.__class__
+        if c is _ArrayImpl:
+            sig.append(a.shape)
+        elif c is not float and c is not int and c is not bool and a is not None:
             return None
-    sig = tuple([a.shape for a in args])
+    sig = tuple(sig)
     cold = k.cold
     n = cold.get(sig, 0)
     if n >= HOT_AFTER:
@@ -444,13 +473,31 @@ def _host_run(k: Kernel, args):
         cold.clear()
     cold[sig] = n + 1
     try:
-        out = k.op.body(*[np.asarray(a) for a in args], xp=np, **k.kw)
+        if k.host_fn is None:
+            return _padded_run(k, args)
+        with np.errstate(all="ignore"):  # (inf, nan and overflow as the compiled kernel's)
+            out = k.host_fn(*[np.asarray(a) if a.__class__ is _ArrayImpl else a
+                              for a in args])
     except Exception:  # what numpy refuses (0-d axes jax takes): the compiled kernel decides
         cold[sig] = HOT_AFTER
         return None
     if k.op.nout == 1:
-        return jax.device_put(np.array(out))  # a copy of its own (jnp.array would compile)
-    return tuple([jax.device_put(np.array(o)) for o in out])
+        return to_device(np.array(out))  # a copy of its own (jnp.array would compile)
+    return tuple([to_device(np.array(o)) for o in out])
+
+
+def _padded_run(k: Kernel, args):
+    """The kernel on operand 0's elements padded with zeros to a power of two, the result cut
+    back to the operand's shape; None for an empty operand."""
+    x = args[0]
+    n = x.size
+    if n == 0:
+        return None
+    size = 1 << (n - 1).bit_length()
+    padded = np.zeros(size, x.dtype)
+    padded[:n] = np.asarray(x).reshape(-1)
+    out = np.asarray(k.jit(to_device(padded), *args[1:]))[:n]
+    return to_device(np.array(out.reshape(x.shape)))
 
 
 _SCALARS: dict = {}
@@ -642,7 +689,9 @@ def vjp_op(node, grads) -> list:
     cts = [g if g is not None else _wrap(jnp.zeros(shape, dt))
            for g, (shape, dt) in zip(grads, node.out_meta)
            if jnp.issubdtype(dt, jnp.inexact)]
-    inputs = node.inputs
-    if inputs is None:  # released: the operands' values never reach a hollow node's gradients
+    if node.inputs is None:  # released: the operands' values never reach a hollow node's
+        #                      gradients
         inputs = [_wrap(a) if isinstance(a, jax.Array) else a for a in node.live_args()]
+    else:
+        inputs = node.operands()
     return list(run(o, tuple(inputs) + tuple(cts)))

@@ -13,8 +13,10 @@ from ._registry import op, run
 from .shape import flatten, unsqueeze, view
 
 # ---- cat / stack -------------------------------------------------------------------------
-_cat = op("cat", "CatBackward0", saves=False)(lambda *xs, dim: jnp.concatenate(xs, axis=dim))
-_stack = op("stack", "StackBackward0", saves=False)(lambda *xs, dim: jnp.stack(xs, axis=dim))
+_cat = op("cat", "CatBackward0", saves=False, host=True)(
+    lambda *xs, dim, xp=jnp: xp.concatenate(xs, axis=dim))
+_stack = op("stack", "StackBackward0", saves=False, host=True)(
+    lambda *xs, dim, xp=jnp: xp.stack(xs, axis=dim))
 
 
 @public("cat", "concat", "concatenate", method=False)
@@ -198,8 +200,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 # ---- flip / roll / rot90 -----------------------------------------------------------------
-_flip = op("flip", "FlipBackward0", dtypes="same", saves=False)(
-    lambda a, dims: jnp.flip(a, dims) if dims else a)
+_flip = op("flip", "FlipBackward0", dtypes="same", saves=False, host=True)(
+    lambda a, dims, xp=jnp: xp.flip(a, dims) if dims else a)
 
 
 def _dim_list(dims, ndim):
@@ -230,8 +232,8 @@ def flipud(input):
     return flip(input, 0)
 
 
-_roll = op("roll", "RollBackward0", dtypes="same", saves=False)(
-    lambda a, shifts, dims: jnp.roll(a, shifts, dims))
+_roll = op("roll", "RollBackward0", dtypes="same", saves=False, host=True)(
+    lambda a, shifts, dims, xp=jnp: xp.roll(a, shifts, dims))
 
 
 @public()
@@ -312,7 +314,8 @@ def diagflat(input, offset=0):
 
 
 def _tri(name, fn, grad_fn):
-    o = op(name, grad_fn, dtypes="same", saves=False)(lambda a, k: fn(a, k))
+    o = op(name, grad_fn, dtypes="same", saves=False, host=True)(
+        lambda a, k, xp=jnp: getattr(xp, fn.__name__)(a, k))
 
     def f(input, diagonal=0, *, out=None):
         if input.ndim < 2:

@@ -146,7 +146,8 @@ def _write_out(name, result, out, c_name=False):
 
 # ---- comparisons -------------------------------------------------------------------------
 def _compare(name, body, aliases=(), ordered=True):
-    o = op(name, None, dtypes="compare")(body)
+    o = op(name, None, dtypes="compare", host=True)(
+        lambda a, b, xp=jnp: getattr(xp, body.__name__)(a, b))
 
     def check(input, other):
         check_other(name, other)
@@ -466,7 +467,8 @@ def clamp_max(input, max, *, out=None):
 
 
 # ---- where -------------------------------------------------------------------------------
-_where = op("where", "WhereBackward0", promote=(1, 2), edges=(1, 2))(jnp.where)
+_where = op("where", "WhereBackward0", promote=(1, 2), edges=(1, 2), host=True)(
+    lambda c, a, b, xp=jnp: xp.where(c, a, b))
 
 
 @public(method=False)

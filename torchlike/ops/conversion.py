@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 
 from .. import _device
 from .. import _dtype as D
@@ -13,8 +14,15 @@ def _to_rule(op_, operands, statics):
     return None, dict(statics)["dtype"]
 
 
-_to_copy = op("to_copy", "ToCopyBackward0", dtypes=_to_rule, saves=False)(
-    lambda a, dtype: a.astype(dtype.np))
+def _convert(a, dtype, xp=jnp):
+    if xp is not jnp and a.dtype.kind in "fc" and (dtype.kind in "iub" or a.dtype.kind
+                                                          != dtype.kind):
+        # float -> int (nan, out of range) and complex -> real are not numpy's conversions
+        raise NotImplementedError
+    return a.astype(dtype.np)
+
+
+_to_copy = op("to_copy", "ToCopyBackward0", dtypes=_to_rule, saves=False, host=True)(_convert)
 
 
 def _parse(args, kwargs):

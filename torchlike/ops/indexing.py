@@ -199,8 +199,11 @@ def _span(length, step):
     return (length - 1) * step + 1 if length else 0
 
 
-def _take(a, dyn, spec):
-    """The basic part: select / slice / unsqueeze in order (dyn: ints and slice starts)."""
+def _take(a, dyn, spec, xp=jnp):
+    """The basic part: select / slice / unsqueeze in order (dyn: ints and slice starts); in
+    numpy with xp=np (starts clamped as lax's dynamic slices clamp them)."""
+    if xp is not jnp:
+        return _take_np(a, dyn, spec)
     k, ax = 0, 0
     for item in spec:
         kind = item[0]
@@ -220,6 +223,27 @@ def _take(a, dyn, spec):
         else:
             ax += 1
     return a
+
+
+def _take_np(a, dyn, spec):
+    index, k, ax = [], 0, 0  # ax: the axis of `a` the item reads
+    for item in spec:
+        kind = item[0]
+        if kind == "n":
+            index.append(None)
+            continue
+        if kind == "i":
+            index.append(min(max(int(dyn[k]), 0), a.shape[ax] - 1))
+            k += 1
+        elif kind == "s":
+            span = _span(item[1], item[2])
+            start = min(max(int(dyn[k]), 0), a.shape[ax] - span)
+            index.append(slice(start, start + span, item[2]))
+            k += 1
+        else:
+            index.append(slice(None))
+        ax += 1
+    return a[tuple(index)]
 
 
 def _put(a, dyn, spec, new, ax=0):
@@ -281,8 +305,8 @@ def _named(statics, pattern):
     return dict(statics)["name"]
 
 
-_basic = op("basic_index", _named, dtypes="same", saves=False, view=True)(
-    lambda a, *dyn, spec, ndyn, adv, name: _take(a, dyn, spec))
+_basic = op("basic_index", _named, dtypes="same", saves=False, view=True, host=True)(
+    lambda a, *dyn, spec, ndyn, adv, name, xp=jnp: _take(a, dyn, spec, xp))
 _index = op("index", "IndexBackward0", dtypes="same", edges=(0,))(
     lambda a, *rest, spec, ndyn, adv: _index_body(a, *rest, spec=spec, ndyn=ndyn, adv=adv))
 _setitem = op("setitem", _named, dtypes="same", promote=())(_set_body)

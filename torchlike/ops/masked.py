@@ -13,10 +13,10 @@ from ._registry import op, run
 
 # ---- masked ops ----------------------------------------------------------------------------
 _masked_fill = op("masked_fill", "MaskedFillBackward0", dtypes="same", promote=(),
-                  edges=(0,))(
-    lambda a, m, v: jnp.where(m, jnp.asarray(v).astype(a.dtype), a))
-_masked_fill_t = op("masked_fill_t", "MaskedFillBackward1", dtypes="same", promote=())(
-    lambda a, m, v: jnp.where(m, v.astype(a.dtype), a))
+                  edges=(0,), host=True)(
+    lambda a, m, v, xp=jnp: xp.where(m, xp.asarray(v).astype(a.dtype), a))
+_masked_fill_t = op("masked_fill_t", "MaskedFillBackward1", dtypes="same", promote=(),
+                    host=True)(lambda a, m, v, xp=jnp: xp.where(m, v.astype(a.dtype), a))
 
 
 @public(inplace=True)

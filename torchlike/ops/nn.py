@@ -97,7 +97,7 @@ bilinear_op = op("bilinear", lambda s, p: "AddBackward0" if p[3] == "t" else "Vi
 
 # ---- activations -------------------------------------------------------------------------
 def _act(name, grad_fn, body, opmath=False):
-    return op(name, grad_fn, opmath=opmath, **_IN)(body)
+    return op(name, grad_fn, opmath=opmath, elementwise=True, **_IN)(body)
 
 
 leaky_relu_op = _act("leaky_relu", "LeakyReluBackward0",
@@ -146,7 +146,7 @@ def _gelu(a, approximate):
     return a * 0.5 * (1 + lax.erf(a * (1 / math.sqrt(2))))
 
 
-gelu_op = op("gelu", "GeluBackward0", dtypes="same")(_gelu)
+gelu_op = op("gelu", "GeluBackward0", dtypes="same", elementwise=True)(_gelu)
 
 
 def _softplus(a, beta, threshold):
@@ -186,6 +186,11 @@ def dropout_noise(shape, p, dtype, rng):
 
 
 # ---- normalization -----------------------------------------------------------------------
+# torch's norm nodes have edges for input, weight and bias (None where one is missing), none
+# for running statistics
+_NORM_EDGES = (0, 1, 2)
+
+
 def _stats_dtype(a):
     return jnp.float32 if a.dtype in (jnp.float16, jnp.bfloat16) else a.dtype
 
@@ -201,7 +206,7 @@ def _layer_norm(x, w, b, eps, nd):
     return out if b is None else out + b
 
 
-layer_norm_op = op("native_layer_norm", "NativeLayerNormBackward0", **_IN)(
+layer_norm_op = op("native_layer_norm", "NativeLayerNormBackward0", edges=_NORM_EDGES, **_IN)(
     _layer_norm)
 
 
@@ -217,7 +222,7 @@ def _group_norm(x, w, b, eps, groups):
     return out if b is None else out + b.reshape(shape)
 
 
-group_norm_op = op("native_group_norm", "NativeGroupNormBackward0", **_IN)(
+group_norm_op = op("native_group_norm", "NativeGroupNormBackward0", edges=_NORM_EDGES, **_IN)(
     _group_norm)
 
 
@@ -267,14 +272,18 @@ def _bn_eval(x, w, b, rm, rv, eps):
 
 
 _BN = "NativeBatchNormBackward0"
-batch_norm_train_op = op("batch_norm_train", _BN, **_IN)(
+batch_norm_train_op = op("batch_norm_train", _BN, edges=_NORM_EDGES, **_IN)(
     lambda x, w, b, eps: _bn_train(x, w, b, eps)[0])
-batch_norm_stats_op = op("batch_norm_stats", _BN, nout=3, **_IN)(_bn_stats)
-batch_norm_eval_op = op("batch_norm_eval", _BN, **_IN)(_bn_eval)
+batch_norm_stats_op = op("batch_norm_stats", _BN, nout=3, edges=_NORM_EDGES, **_IN)(_bn_stats)
+batch_norm_eval_op = op("batch_norm_eval", _BN, edges=_NORM_EDGES, **_IN)(_bn_eval)
 
 
 # ---- embedding ---------------------------------------------------------------------------
-def _embedding(w, idx, padding_idx, scale_grad):
+def _embedding(w, idx, padding_idx, scale_grad, xp=jnp):
+    if xp is not jnp:  # the host path: the rows (the rest shapes gradients only)
+        if scale_grad:
+            raise NotImplementedError  # (the compiled kernel gives -0.0 rows as +0.0)
+        return xp.take(w, idx, axis=0)
     out = jnp.take(w, idx, axis=0)
     if scale_grad:
         # gradients of a row are divided by how often its index occurs in the batch
@@ -286,7 +295,8 @@ def _embedding(w, idx, padding_idx, scale_grad):
     return out
 
 
-embedding_op = op("embedding", "EmbeddingBackward0", dtypes="same", edges=(0,))(_embedding)
+embedding_op = op("embedding", "EmbeddingBackward0", dtypes="same", edges=(0,), host=True)(
+    _embedding)
 
 
 def _renorm_rows(w, idx, max_norm, norm_type):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import builtins
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from .. import _dtype as D
@@ -25,14 +27,14 @@ def _inexact(a) -> bool:
 
 
 # ---- add / sub / mul ---------------------------------------------------------------------
-_add = op("add", "AddBackward0", edges=2, saves=False)(lambda a, b: a + b)
+_add = op("add", "AddBackward0", edges=2, saves=False, host=True)(lambda a, b, xp=jnp: a + b)
 _add_alpha = op("add_alpha", "AddBackward0", edges=2, saves=False, promote=(0, 1))(
     in_float(lambda a, b, s: a + s * b))
-_sub = op("sub", "SubBackward0", edges=2, saves=False)(lambda a, b: a - b)
+_sub = op("sub", "SubBackward0", edges=2, saves=False, host=True)(lambda a, b, xp=jnp: a - b)
 _sub_alpha = op("sub_alpha", "SubBackward0", edges=2, saves=False, promote=(0, 1))(
     in_float(lambda a, b, s: a - s * b))
 _rsub = op("rsub", lambda s, p: "RsubBackward0" if p[1] == "t" else "RsubBackward1",
-           saves=False)(lambda a, b: b - a)
+           saves=False, host=True)(lambda a, b, xp=jnp: b - a)
 _rsub_alpha = op("rsub_alpha", lambda s, p: "RsubBackward0" if p[1] == "t" else
                  "RsubBackward1", saves=False, promote=(0, 1))(
                      in_float(lambda a, b, s: b - s * a))
@@ -49,8 +51,8 @@ def _complex_mul(a, b):
     return lax.complex(re, im)
 
 
-_mul = op("mul", "MulBackward0", edges=2, opmath=True, saves=lambda diff: [1 - i for i in diff])(
-    lambda a, b: _complex_mul(a, b) if jnp.iscomplexobj(a) else a * b)
+_mul = op("mul", "MulBackward0", edges=2, opmath=True, saves=lambda diff: [1 - i for i in diff],
+          host=True)(lambda a, b, xp=jnp: _complex_mul(a, b) if jnp.iscomplexobj(a) else a * b)
 
 
 def _check_alpha(input, other, alpha):
@@ -136,6 +138,7 @@ public("multiply", inplace=True)(mul)
 
 
 # ---- division ----------------------------------------------------------------------------
+@jax.custom_jvp
 def _complex_div(a, b):
     """torch's (and numpy's) complex quotient: Smith's algorithm, scaled by the larger of the
     divisor's parts; 0 / 0 divides each part by zero. torch's compiler fuses each `p + q * r`
@@ -156,11 +159,23 @@ def _complex_div(a, b):
     return lax.complex(re, im)
 
 
-def quotient(a, b):
+@_complex_div.defjvp
+def _complex_div_jvp(primals, tangents):
+    # the quotient rule by a plain division: the branch not taken (d / c for a real
+    # divisor) would otherwise carry its nan into the gradient
+    (a, b), (ta, tb) = primals, tangents
+    q = _complex_div(a, b)
+    return q, (ta - q * tb) / b
+
+
+def quotient(a, b, xp=jnp):
     """a / b as torch's CPU kernels compute it: a correctly rounded quotient. (XLA rewrites a
     division by a broadcast as a product with the reciprocal, which is 1 ulp off in about half
     the cases: the broadcast divisor is materialised behind a barrier instead.) Half and
-    bfloat16 divided by a number divide in float (the number is a float32 here)."""
+    bfloat16 divided by a number divide in float (the number is a float32 here). (numpy
+    divides as written.)"""
+    if xp is not jnp:
+        return a / b
     shape = jnp.broadcast_shapes(a.shape, b.shape)
     if b.shape != shape:
         b = lax.optimization_barrier(jnp.broadcast_to(b, shape))
@@ -189,7 +204,7 @@ def _trunc_div(a, b):
 
 # torch saves the divisor, and the dividend only for the divisor's gradient
 _div = op("div", "DivBackward0", dtypes="float", edges=2, opmath=True,
-          saves=lambda diff: (1, 0) if 1 in diff else (1,))(quotient)
+          saves=lambda diff: (1, 0) if 1 in diff else (1,), host=True)(quotient)
 # DivBackward2's gradient is zero everywhere: stop_gradient gives exactly that.
 _div_trunc = op("div_trunc", "DivBackward2", edges=2, opmath=True)(
     lambda a, b: lax.stop_gradient(_trunc_div(a, b)))
@@ -300,14 +315,31 @@ def _pow_body(a, b):
     return jnp.power(a, b)
 
 
-def _pow_static_body(a, n):
+def _pow_static_body(a, n, xp=jnp):
     # torch special-cases these exponents (x*x, sqrt, rsqrt, 1/x); XLA's pow differs in the
     # last bit there, so integral exponents up to 4 in magnitude and +-0.5 are static.
+    if xp is not jnp:
+        return _integer_pow_np(a, n)
     if n == 0.5:
         return jnp.sqrt(a)
     if n == -0.5:
         return lax.rsqrt(a)
     return lax.integer_pow(a, int(n))
+
+
+def _integer_pow_np(a, n):
+    """lax.integer_pow's products in numpy, in the order JAX lowers them (binary powers,
+    then 1 / the power for a negative n): the compiled kernel's bits."""
+    if n != int(n) or n == 0 or a.dtype.kind not in "f":
+        raise NotImplementedError  # sqrt and rsqrt, ones, integer powers: compiled
+    m, acc = abs(int(n)), None
+    while m:
+        if m & 1:
+            acc = a if acc is None else acc * a
+        m >>= 1
+        if m:
+            a = a * a
+    return np.asarray(1, acc.dtype) / acc if n < 0 else acc
 
 
 def _pow_static_rule(op_, operands, statics):
@@ -319,7 +351,8 @@ def _float_power_dtype(*operands):
     return D.complex128 if promoted(operands).kind == "c" else D.float64
 
 
-_pow_static = op("pow_int", "PowBackward0", dtypes=_pow_static_rule)(_pow_static_body)
+_pow_static = op("pow_int", "PowBackward0", dtypes=_pow_static_rule, host=True)(
+    _pow_static_body)
 _pow_scalar = op("pow_scalar", "PowBackward0")(_pow_body)
 _pow_tensor = op("pow_tensor", "PowBackward1")(_pow_body)
 _rpow = op("rpow", "PowBackward2")(lambda a, b: _pow_body(b, a))
@@ -392,7 +425,8 @@ def square(input, *, out=None):
 
 
 # ---- neg, positive -----------------------------------------------------------------------
-_neg = op("neg", "NegBackward0", dtypes="same", saves=False)(jnp.negative)
+_neg = op("neg", "NegBackward0", dtypes="same", saves=False, host=True)(
+    lambda a, xp=jnp: xp.negative(a))
 
 
 @public(inplace=True)

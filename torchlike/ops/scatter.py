@@ -22,6 +22,12 @@ def _mesh(idx, dim):
     return tuple(grids)
 
 
+def _gather_np(a, idx, dim):
+    """gather in numpy: a cut to idx's extent on the other dimensions, then indexed along dim."""
+    a = a[tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(idx.shape))]
+    return np.take_along_axis(a, idx, dim)
+
+
 def _crop(src, shape):
     return src[tuple(slice(0, s) for s in shape)]
 
@@ -78,9 +84,9 @@ def _nd(f):
 
 
 # ---- gather / take_along_dim --------------------------------------------------------------
-_gather = op("gather", "GatherBackward0", dtypes="same", edges=(0,))(
-    lambda a, i, dim: a.reshape(1)[i.reshape(-1)].reshape(i.shape) if a.ndim == 0
-    else a[_mesh(i, dim)])
+_gather = op("gather", "GatherBackward0", dtypes="same", edges=(0,), host=True)(
+    lambda a, i, dim, xp=jnp: a.reshape(1)[i.reshape(-1)].reshape(i.shape) if a.ndim == 0
+    else a[_mesh(i, dim)] if xp is jnp else _gather_np(a, i, dim))
 
 
 @public()
@@ -288,8 +294,9 @@ def _along(dim, i, ndim):
     return (slice(None),) * dim + (i.reshape(-1),) + (slice(None),) * (ndim - dim - 1)
 
 
-_index_select = op("index_select", "IndexSelectBackward0", dtypes="same", edges=(0,))(
-    lambda a, i, dim: jnp.take(a, i.reshape(-1), axis=dim) if a.ndim else
+_index_select = op("index_select", "IndexSelectBackward0", dtypes="same", edges=(0,),
+                   host=True)(
+    lambda a, i, dim, xp=jnp: xp.take(a, i.reshape(-1), axis=dim) if a.ndim else
     a.reshape(1)[i.reshape(-1)].reshape(i.shape))
 
 

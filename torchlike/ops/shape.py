@@ -72,7 +72,7 @@ def _meta_inplace(self, res, vop, statics):
 
 def _view_op(name, grad_fn, body, inplace_name=None, host=False):
     """A view op and (optionally) its in-place metadata twin (torch's ...Backward1 names);
-    host: the body takes `xp` (jnp, or np to move the data on the host: _registry._host_run)."""
+    host: the body takes `xp` (jnp, or np to move the data on the host: _registry._cold_run)."""
     o = op(name, grad_fn, dtypes="same", saves=False, view=True, host=host)(body)
     io = None
     if inplace_name:

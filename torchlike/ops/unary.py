@@ -31,7 +31,7 @@ def _unary(name, body, grad_fn, dtypes="float", reject="", kernel=None, aliases=
     """One unary op; `reject`: dtype kinds torch has no `kernel` for (NotImplementedError);
     `saves`: what torch keeps for backward (its input, "out" its result, False nothing);
     `no_inplace_grad`: torch's in-place form records ...Backward1, whose backward raises."""
-    o = op(name, grad_fn, dtypes=dtypes, saves=saves)(body)
+    o = op(name, grad_fn, dtypes=dtypes, saves=saves, elementwise=True)(body)
     kname = kernel or f"{name}_vml_cpu"
 
     def fn(input, *, out=None):
@@ -80,8 +80,11 @@ def _rounding(fn):
 
 def _sign(a):
     # torch: sign(nan) = 0 and sign(-0.) = 0.
-    if a.dtype == jnp.bool_ or jnp.issubdtype(a.dtype, jnp.complexfloating):
-        return a if a.dtype == jnp.bool_ else jnp.sign(a)
+    if a.dtype == jnp.bool_:
+        return a
+    if jnp.issubdtype(a.dtype, jnp.complexfloating):  # z / |z|, written out: jnp.sign of a
+        m = jnp.abs(a)                                 # complex has no derivative in jax
+        return jnp.where(m == 0, 0, a / jnp.where(m == 0, 1, m))
     return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
 
 
@@ -155,7 +158,8 @@ def _relu(a):
     return jnp.where(a > 0, a, rest)
 
 
-_relu_op = op("relu", "ReluBackward0", dtypes="same", saves="out")(_relu)
+_relu_op = op("relu", "ReluBackward0", dtypes="same", saves="out", elementwise=True)(
+    _relu)
 
 
 @public(inplace=True)
