@@ -511,3 +511,19 @@ def test_hardsigmoid_gradient_has_no_derivative_as_in_torch():
     assert_same_tensor(want[0], got[0])
     assert want[1:] == got[1:]
     check_raises(run, True)
+
+
+@pytest.mark.parametrize("method", ["sigmoid_", "tanh_", "exp_", "sin_", "sqrt_", "relu_",
+                                    "mul_", "add_"])
+def test_in_place_ops_differentiate_twice_as_torch(method):
+    """A formula must read the operand as the op met it, not the tensor the op wrote into."""
+    def run(L):
+        x = L.tensor([0.3, 1.2, 2.0], requires_grad=True)
+        y = x * 1.5
+        args = (x,) if method in ("mul_", "add_") else ()
+        getattr(y, method)(*args)
+        g, = L.autograd.grad((y * y * y).sum(), x, create_graph=True)
+        return g, L.autograd.grad((g * g).sum(), x)[0]
+    want, got = run(torch), run(torchlike)
+    for w, g in zip(want, got):
+        assert_same_tensor(w, g, method, check_repr=False)

@@ -1152,7 +1152,6 @@ SOURCES = {
         '#pack': ('result',),
         '#unpack': ('result',),
     },
-    ('logdet', 'WhereBackward0', 't'): {},
     ('logsumexp', 'LogsumexpBackward0', 't'): {
         'dim': ('static', 'dim', ''),
         'keepdim': ('static', 'keepdim', ''),
@@ -1562,6 +1561,11 @@ SOURCES = {
         '#unpack': ('self',),
     },
     ('view', 'ViewBackward0', 't'): {'self_sym_sizes': ('sizes', 0), '#pack': (), '#unpack': ()},
+    ('where', 'WhereBackward0', 'tst'): {
+        'condition': ('arg', 0, (2,)),
+        '#pack': ('condition',),
+        '#unpack': ('condition',),
+    },
     ('where', 'WhereBackward0', 'ttt'): {
         'condition': ('arg', 0, (1, 2)),
         '#pack': ('condition',),

@@ -174,7 +174,7 @@ def gradients(node, grads):
         return None
     fn = FORMULAS.get(k.op.name)
     multi = MULTI_FORMULAS.get(k.op.name)
-    operands = list(node.inputs)
+    operands = node.operands()
     found = None
     if multi is not None:
         found = multi(list(grads), operands, dict(k.key[2]), node.diff)
@@ -418,6 +418,8 @@ def _expand(g, xs, st, diff):
 
 # the other families register into FORMULAS (imported last: they build on the helpers above)
 from . import formulas_binary as formulas_binary  # noqa: E402
+from . import formulas_complex as formulas_complex  # noqa: E402
+from . import formulas_decompositions as formulas_decompositions  # noqa: E402
 from . import formulas_distance as formulas_distance  # noqa: E402
 from . import formulas_linalg as formulas_linalg  # noqa: E402
 from . import formulas_losses as formulas_losses  # noqa: E402
@@ -425,3 +427,5 @@ from . import formulas_nn as formulas_nn  # noqa: E402
 from . import formulas_pointwise as formulas_pointwise  # noqa: E402
 from . import formulas_reductions as formulas_reductions  # noqa: E402
 from . import formulas_shape as formulas_shape  # noqa: E402
+from . import formulas_special as formulas_special  # noqa: E402
+from . import formulas_spectral as formulas_spectral  # noqa: E402

@@ -1,12 +1,14 @@
 """torch's backward formulas for nn functions (derivatives.yaml, FunctionsManual.cpp), in
 torchlike ops: losses (l1, binary cross-entropy with logits), activations whose formula is a
-chain of ops (mish, softsign) and embedding's backward kernel.
+chain of ops (mish, softsign), embedding's backward kernel, and the norms: layer_norm's and
+batch_norm's backward kernels (their nodes with torch's edges), group_norm's formula.
 
 Where torchlike runs as one op what torch composes of several (l1_loss is |input - target|
 reduced, softsign is x / (|x| + 1)), the gradient is what torch's engine builds through
 those ops, in the order it adds the paths."""
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import jax
@@ -15,13 +17,13 @@ import numpy as np
 
 from .._creation import full_like
 from .._tensor import _wrap
-from ..ops.nn import _layer_norm as _layer_norm_forward
+from ..ops import nn as K
 from ..ops.nn import logsigmoid_op
 from ..ops._registry import op, run
 from ..ops.compare import no_derivative
 from ..ops.shape import broadcast_shape
 from .formulas import (_softmax_backward, _tanh_backward, add_scalar, div_scalar, formula,
-                       forward, sum_backward)
+                       forward, mul_scalar, sum_backward)
 
 
 @formula("l1_loss")
@@ -137,25 +139,27 @@ def _embedding(g, xs, st, diff):
     return {0: run(_embedding_backward, (g, idx), statics)}
 
 
-# ---- layer_norm ------------------------------------------------------------------------------
-def _layer_norm_backward(g, x, mean, rstd, w, b, eps, nd, mask):
-    """torch's native_layer_norm_backward: the gradients of the operands in `mask` (input,
-    weight, bias): the vjp of the forward's body, which recomputes the statistics from x so
-    that differentiating this again sees them depend on x (torch's layer_norm_double_backward
-    does that analytically); mean and rstd stand for torch's saved statistics, operands for
-    its node's edges."""
-    operands = [x, w, b]
+# ---- normalization -------------------------------------------------------------------------
+def _vjp_in(fn, operands, mask, g):
+    """The vjp of fn(*operands) in the operands at positions `mask`, at g: a norm's backward
+    kernel as the vjp of its forward's body, which recomputes the statistics from the input
+    so that differentiating it again sees them depend on the input (torch's
+    layer_norm_double_backward and batchnorm_double_backward do that analytically)."""
+    operands = list(operands)
 
     def f(*d):
         for i, v in zip(mask, d):
             operands[i] = v
-        return _layer_norm_forward(*operands, eps, nd)
+        return fn(*operands)
     return jax.vjp(f, *[operands[i] for i in mask])[1](g)
 
 
-# torch's node has edges for (grad, input, mean, rstd, weight, bias)
+# torch's node has edges for (grad, input, mean, rstd, weight, bias); mean and rstd stand for
+# its saved statistics
 _layer_norm_grad = op("native_layer_norm_backward", "NativeLayerNormBackwardBackward0",
-                      dtypes="same", nout=-1, edges=6)(_layer_norm_backward)
+                      dtypes="same", nout=-1, edges=6)(
+    lambda g, x, mean, rstd, w, b, eps, nd, mask: _vjp_in(
+        lambda *xwb: K._layer_norm(*xwb, eps, nd), (x, w, b), mask, g))
 
 
 @formula("native_layer_norm")
@@ -169,6 +173,74 @@ def _layer_norm(g, xs, st, diff):
     res = run(_layer_norm_grad, (g, x, _wrap(mean), _wrap(rstd), w, b),
               (("eps", eps), ("nd", nd), ("mask", diff)))
     return dict(zip(diff, res))
+
+
+def _batch_norm_body(x, w, b, rm, rv, eps, train):
+    return K._bn_train(x, w, b, eps)[0] if train else K._bn_eval(x, w, b, rm, rv, eps)
+
+
+# torch's node has edges for (grad, input, weight, save_mean, save_invstd): the statistics
+# (None here) never carry a gradient; bias and the running statistics follow without edges
+_batch_norm_grad = op("native_batch_norm_backward", "NativeBatchNormBackwardBackward0",
+                      dtypes="same", nout=-1, edges=(0, 1, 2, 3, 4))(
+    lambda g, x, w, mean, invstd, b, rm, rv, eps, train, mask: _vjp_in(
+        lambda *xwb: _batch_norm_body(*xwb, rm, rv, eps, train), (x, w, b), mask, g))
+
+
+@formula("batch_norm_train", "batch_norm_stats", "batch_norm_eval")
+def _batch_norm(g, xs, st, diff):
+    train = len(xs) == 4
+    x, w, b = xs[:3]
+    rm, rv = (None, None) if train else xs[3:5]
+    res = run(_batch_norm_grad, (g, x, w, None, None, b, rm, rv, xs[-1]),
+              (("train", train), ("mask", diff)))
+    return dict(zip(diff, res))
+
+
+# torch's mean and rstd: the node's other two outputs, of shape (N, groups)
+def _group_stats(x, w, b, eps, groups):
+    xf = x.astype(K._stats_dtype(x)).reshape(x.shape[0], groups, -1)
+    mean = jnp.mean(xf, -1)
+    var = jnp.mean(jnp.square(xf - mean[..., None]), -1)
+    return mean.astype(x.dtype), jax.lax.rsqrt(var + eps).astype(x.dtype)
+
+
+_group_norm_stats = op("native_group_norm_stats", "NativeGroupNormBackward0", dtypes="same",
+                       nout=2, edges=K._NORM_EDGES)(_group_stats)
+
+
+@formula("native_group_norm")
+def _group_norm(g, xs, st, diff):
+    """torch's infinitely_differentiable_native_group_norm_backward: over (N, G, D, HxW)
+    views, the input's gradient a * dY + b * X + c with per-group b and c from the sums ds
+    and db, the weight's and bias's from ds and db summed over the batch."""
+    x, w, b, eps = xs
+    G = st["groups"]
+    n, d = x.shape[0], x.shape[1] // G
+    hw = math.prod(x.shape[2:])
+    s = 1.0 / (d * hw)
+    mean, rstd = run(_group_norm_stats, xs, (("groups", G),))
+    xg, dy = x.reshape(n, G, d, hw), g.reshape(n, G, d, hw)
+    mean, rstd = mean.reshape(n, G, 1, 1), rstd.reshape(n, G, 1, 1)
+    ds = (dy * xg).sum(3).unsqueeze_(-1)
+    db = dy.sum(3).unsqueeze_(-1)
+    out = {}
+    if 0 in diff:
+        gamma = None if w is None else w.reshape(1, G, d, 1)
+        rstd3 = rstd * rstd * rstd
+        a = rstd if gamma is None else rstd * gamma
+        bs = (ds if gamma is None else ds * gamma).sum(2).unsqueeze_(-2)
+        cs = (db if gamma is None else db * gamma).sum(2).unsqueeze_(-2)
+        bs = mul_scalar((cs * mean - bs) * rstd3, s)
+        cs = -bs * mean - mul_scalar(cs * rstd, s)
+        out[0] = (a * dy + bs * xg + cs).reshape(x.shape)
+    if 1 in diff:
+        out[1] = ((ds - db * mean) * rstd).sum(0).reshape(w.shape)
+    if 2 in diff:
+        if w is None:  # torch reshapes to the undefined weight's sizes
+            raise RuntimeError(f"shape '[0]' is invalid for input of size {b.numel()}")
+        out[2] = db.sum(0).reshape(b.shape)
+    return out
 
 
 # ---- in-place activations: torch's kernels read the result ---------------------------------

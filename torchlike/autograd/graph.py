@@ -98,6 +98,32 @@ class Node(metaclass=abc.ABCMeta):
             self.args = tuple([_Hollow(a) if isinstance(a, jax.Array) else a
                                for a in self.args])
 
+    def operands(self) -> list:
+        """The operand Tensors as the op met them, for formulas built op by op: an operand
+        written in place since (x.sigmoid_() writes the result into its own operand) is
+        replaced by its recorded value on the edge the node has for it. (The in-place twins
+        named `..._`, leaky_relu_ and the like, have formulas that read the written result, as
+        torch's in-place formulas do: their operands stay as they are.)"""
+        from .._tensor import _wrap
+        out = list(self.inputs)
+        k = self.kernel
+        if k.op.name.endswith("_"):
+            return out
+        edges = dict(zip(self.diff, k.edge_index(self.diff)))
+        for i in k.tensor_pos:
+            t, a = out[i], self.args[i]
+            if t is not None and t._data is not a:
+                s = out[i] = _wrap(a)
+                j = edges.get(i)
+                if j is not None:
+                    node, nr = self.next_functions[j]
+                    s._rg = True
+                    if node.__class__ is AccumulateGrad:
+                        s._accum = node
+                    else:
+                        s._grad_fn, s._output_nr = node, nr
+        return out
+
     def live_args(self) -> tuple:
         """args for running the vjp: torch's error if saved values were freed; zeros in place
         of a released node's hollow operands (their values never reach its gradients)."""

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from .._compile import jit
-from .._tensor import Size
+from .._tensor import _SHORT, Size
+from ..autograd import grad_mode
 from ..ops import nn as K
 from ..ops._registry import run
 
@@ -28,8 +29,19 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     ns = _normalized("rms_norm", input, normalized_shape)
-    if eps is None:
-        eps = float(np.finfo(input.dtype.np).eps)
+    if input.dtype.kind not in "fc":
+        raise NotImplementedError(f'"rms_norm" not implemented for \'{_SHORT[input.dtype.name]}\'')
+    # torch: its compute type's epsilon by default, rounded to the input's dtype
+    eps = float(np.asarray(np.finfo(np.float32 if input.dtype.itemsize < 4 else input.dtype.np)
+                           .eps if eps is None else eps, input.dtype.np))
+    if grad_mode._modes.grad and (input.requires_grad or weight is not None
+                                  and weight.requires_grad):
+        # torch composes it (CompositeImplicitAutograd, in C++: AddBackward1 for the eps)
+        from ..autograd.formulas import add_scalar
+        x = input.float() if input.dtype.itemsize < 4 else input
+        r = add_scalar(x.pow(2).mean([x.ndim - 1 - i for i in range(len(ns))], keepdim=True), eps)
+        out = x.mul(r.rsqrt()).type_as(input)
+        return out if weight is None else out.mul(weight)
     return run(K.rms_norm_op, (input, weight, eps), (("nd", len(ns)),))
 
 

@@ -83,10 +83,6 @@ def slogdet(A, *, out=None, name="linalg_slogdet"):
     return return_type(name, ("sign", "logabsdet"))(*run(_slogdet, (A,)))
 
 
-_logdet = op("logdet", "WhereBackward0")(
-    lambda a: (lambda s, ld: jnp.where(s == -1, jnp.nan, ld))(*jnp.linalg.slogdet(a)))
-
-
 public("det")(det)
 
 
@@ -98,7 +94,11 @@ def _torch_slogdet(input):
 @public()
 def logdet(input):
     _check("logdet", input)
-    return run(_logdet, (input,))
+    sign, logabsdet = run(_slogdet, (input,))  # torch's composite: slogdet, then where
+    if input.is_complex():
+        return sign.log() + logabsdet
+    from .compare import where
+    return where(sign == -1, float("nan"), logabsdet)
 
 
 # ---- inv / solve ---------------------------------------------------------------------------

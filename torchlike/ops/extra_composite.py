@@ -322,7 +322,8 @@ def _cdist_mm_body(x1, x2):
 
 
 _cdist = op("cdist", "CdistBackward0", dtypes="same")(_cdist_body)
-_cdist_mm = op("cdist_mm", "ViewBackward0", dtypes="same")(_cdist_mm_body)
+# torch's _euclidean_dist: cdist's kernel for p = 2 by a matrix product (see _cdist_mm)
+_euclidean_dist = op("euclidean_dist", "EuclideanDistBackward0", dtypes="same")(_cdist_mm_body)
 _MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
           "donot_use_mm_for_euclid_dist": 2}
 
@@ -350,8 +351,19 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     mode = _MODES[compute_mode]
     if p == 2 and x1.numel() and x2.numel() and (
             mode == 1 or (mode == 0 and (x1.shape[-2] > 25 or x2.shape[-2] > 25))):
-        return run(_cdist_mm, (x1, x2))
+        return _cdist_mm(x1, x2)
     return run(_cdist, (x1, x2), (("p", float(p)),))
+
+
+def _cdist_mm(x1, x2):
+    """torch's cdist_impl for p = 2 by a matrix product: _euclidean_dist of the operands
+    expanded to the common batch and flattened to one batch dimension, viewed back."""
+    batch = tuple(jnp.broadcast_shapes(x1.shape[:-2], x2.shape[:-2]))
+    n = math.prod(batch)
+    if n != 1:
+        x1 = x1.expand(*batch, *x1.shape[-2:]).contiguous().view(n, *x1.shape[-2:])
+        x2 = x2.expand(*batch, *x2.shape[-2:]).contiguous().view(n, *x2.shape[-2:])
+    return run(_euclidean_dist, (x1, x2)).view(*batch, x1.shape[-2], x2.shape[-2])
 
 
 @public(method=False)

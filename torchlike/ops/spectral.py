@@ -18,6 +18,7 @@ from .._tensor import _SHORT
 from ._bind import _make_inplace, method_only, public
 from ._registry import in_float, op, promoted, run
 from .compare import _t, not_impl, outable
+from .extra import _sum_to
 from .unary import in_double
 
 
@@ -200,7 +201,6 @@ i1 = _unary("special_i1", _i1, "SpecialI1Backward0", reject="c", kernel="i1_cpu"
 i1e = _unary("special_i1e", _i1e, "SpecialI1EBackward0", reject="c", kernel="i1e_cpu")
 erfcx = _unary("special_erfcx", in_double(jsp.erfcx), "SpecialErfcxBackward0", reject="c",
                kernel="erfcx_cpu")
-ndtr = _unary("special_ndtr", jsp.ndtr, "MulBackward1", reject="c", kernel="ndtr_cpu")
 ndtri = _unary("special_ndtri", jsp.ndtri, "SpecialNdtriBackward0", reject="c",
                kernel="ndtri_cpu")
 log_ndtr = _unary("special_log_ndtr", _log_ndtr, "SpecialLogNdtrBackward0", reject="c",
@@ -213,10 +213,27 @@ bessel_j1 = _unary("special_bessel_j1", _bessel_j(1), None, reject="c",
 public("i0", inplace=True)(i0)
 
 
-def _xlog1py_body(x, y):
-    # torch: 0 where x == 0 (unless y is nan), and d/dx = log1p(y) there too
-    r = x * jnp.where((x == 0) & (y <= -1), 0, jnp.log1p(y))
-    return jnp.where(jnp.isnan(y), y, r)
+@outable
+def ndtr(input, *, out=None):
+    """torch's composite (1 + erf(x * M_SQRT1_2)) * 0.5, with its nodes and its values (0 in
+    float32 far below the mean, where erf rounds to -1)."""
+    from ..autograd.formulas import add_scalar, mul_scalar
+    return mul_scalar(add_scalar(mul_scalar(input, math.sqrt(0.5)).erf(), 1), 0.5)
+
+
+def _xlog1py_value(x, y):
+    # torch: 0 where x == 0 (unless y is nan)
+    return jnp.where(jnp.isnan(y), y, jnp.where(x == 0, 0, x * jnp.log1p(y)))
+
+
+# torch's gradients, not the ones jax derives from the where()s: d/dx = xlog1py(grad, y), 0
+# where x == 0 and y <= -1 (so 0 for a zero grad, even where log1p(y) is nan); d/dy =
+# grad * x / (y + 1)
+_xlog1py_body = jax.custom_vjp(_xlog1py_value)
+_xlog1py_body.defvjp(lambda x, y: (_xlog1py_value(x, y), (x, y)), lambda res, g: (
+    _sum_to(jnp.where((res[0] == 0) & (res[1] <= -1), 0, _xlog1py_value(g, res[1])),
+            jnp.shape(res[0])),
+    _sum_to(g * res[0] / (res[1] + 1), jnp.shape(res[1]))))
 
 
 _xlog1py = op("special_xlog1py",
