@@ -192,3 +192,20 @@ def test_padded_kernels_compile_per_bucket_not_per_shape(hot_after_two):
         x.exp()
         torch.nn.functional.gelu(x)
     assert events["/jax/core/compile/backend_compile_duration"] - before <= 1  # gelu's bucket
+
+
+def test_a_kernel_meeting_only_hot_shapes_stops_checking_until_a_new_shape(monkeypatch):
+    monkeypatch.setattr(R, "HOT_AFTER", 2)
+    monkeypatch.setattr(R, "RETIRE_AFTER", 5)
+    a = torch.ones(3, 5)
+    a * 3.5
+    k = next(k for k in R._kernels.values() if k.op.name == "mul" and k.cold is not None
+             and ((3, 5), ()) in k.cold)
+    for _ in range(R.HOT_AFTER + R.RETIRE_AFTER):
+        a * 3.5
+    assert k.cold is None and k.retired  # the hot path no longer looks up shapes
+    b = torch.ones(4, 5)
+    want = (b * 3.5).numpy().tobytes()  # a new shape compiles, and the kernel looks again
+    assert k.cold == {} and not k.retired
+    c = torch.ones(6, 5)
+    assert (c * 3.5)[:4].numpy().tobytes() == want and ((6, 5), ()) in k.cold

@@ -161,13 +161,14 @@ class Kernel:
 
     __slots__ = ("op", "key", "pattern", "fn", "jit", "edge_pos", "_vjps", "_edge_idx",
                  "_donating", "scalar_pos", "node_cls", "tensor_pos", "float_pos", "int_pos",
-                 "complex_pos", "tensor_edge_pos", "_saved", "number_pos", "cold", "host_fn")
+                 "complex_pos", "tensor_edge_pos", "_saved", "number_pos", "cold", "host_fn",
+                 "hot", "retired")
 
     def __init__(self, op, key, pattern, fn, host_fn=None):
         self.op, self.key, self.pattern, self.fn = op, key, pattern, fn
         # keep_unused: a kernel must refuse a meta operand (a ShapeDtypeStruct) even when it
         # reads only its shape (zeros_like), or it would compute a real result for it
-        self.jit = jit(fn, keep_unused=True)
+        self.jit = jit(self._rearming(fn), keep_unused=True)
         e = op.edges
         if callable(e):
             e = e(pattern)
@@ -191,9 +192,21 @@ class Kernel:
                            pattern[:1] == "t" and pattern.count("t") == 1) and _host_ok() \
             else None
         self.host_fn = host_fn
+        self.hot = 0             # hot calls in a row (see _cold_run)
+        self.retired = False
         g = op.grad_fn  # the grad_fn name depends only on what the key holds
         name = g if g is None or isinstance(g, str) else g(key[2], pattern)
         self.node_cls = None if name is None else node_class(name)
+
+    def _rearming(self, fn):
+        """fn, which JAX calls only to trace a new shape: a retired kernel meeting one looks
+        for cold shapes again (see _cold_run)."""
+        def traced(*xs):
+            if self.retired:
+                self.cold, self.retired = {}, False
+            return fn(*xs)
+        traced.__name__ = fn.__name__
+        return traced
 
     def saved_pos(self, diff):
         """Positions of the tensor operands torch saves for backward (None: none, or only the
@@ -445,6 +458,7 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
 # one difference: subnormal results, which numpy keeps (as torch does) and XLA's CPU runtime
 # flushes to zero.
 HOT_AFTER = 64
+RETIRE_AFTER = 256  # hot calls in a row after which a kernel no longer checks (~0.4 us a call)
 _HOST_OK: list = []
 
 
@@ -468,7 +482,11 @@ def _cold_run(k: Kernel, args):
     cold = k.cold
     n = cold.get(sig, 0)
     if n >= HOT_AFTER:
+        k.hot += 1
+        if k.hot >= RETIRE_AFTER:  # only hot shapes for a while: stop looking (a new shape
+            k.cold, k.retired = None, True  # compiles, and the kernel looks again)
         return None
+    k.hot = 0
     if len(cold) > 4096:  # a kernel meeting endless new shapes: forget the old ones
         cold.clear()
     cold[sig] = n + 1
