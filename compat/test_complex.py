@@ -165,3 +165,23 @@ def test_view_dtype_between_sizes(case):
             obs.append(str(e).split(" to view")[0])
         return [repr(o) for o in obs]
     assert run(torchlike) == run(torch)
+
+
+Z = (np.array([[1.5, -0.3], [0.2, 2.0]]) + 1j * np.array([[0.4, 0.7], [-0.7, 0.1]]))
+CASES_VALUES = {
+    # real results of complex input
+    "eigvalsh": lambda L, z: L.linalg.eigvalsh(z + z.mH),
+    "svdvals": lambda L, z: L.linalg.svdvals(z),
+    "normalize": lambda L, z: L.nn.functional.normalize(z, dim=1),
+    # torch's derivative 1 / (sqrt(z + 1) sqrt(z - 1)) on both sides of the branch cut
+    "acosh_grad": lambda L, z: L.autograd.grad(
+        L.acosh(z * L.tensor([[1.0, -3.0], [-2.0, 0.5]], dtype=z.dtype)).abs().sum(), z)[0],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES_VALUES))
+def test_complex_values(case):
+    def run(L):
+        z = L.tensor(Z, dtype=L.complex128, requires_grad=case.endswith("grad"))
+        return CASES_VALUES[case](L, z).detach()
+    assert_same(run(torch), run(torchlike))

@@ -148,7 +148,12 @@ def _long(op, operands, statics):
     return None, D.int64
 
 
-_RULES = {"promote": _promote, "float": _float, "compare": _compare, "same": _same,
+def _real(op, operands, statics):
+    """A real result of operand 0's precision (abs, svdvals of a complex tensor)."""
+    return None, operands[0].dtype.to_real()
+
+
+_RULES = {"real": _real, "promote": _promote, "float": _float, "compare": _compare, "same": _same,
           "bool": _to_bool, "long": _long}
 
 

@@ -301,7 +301,7 @@ def _torch_qr(input, some=True, *, out=None):
 
 _svd = op("linalg_svd", "LinalgSvdBackward0", nout=3)(
     lambda a, full: tuple(jnp.linalg.svd(a, full_matrices=full)))
-_svdvals = op("linalg_svdvals", "LinalgSvdBackward0")(
+_svdvals = op("linalg_svdvals", "LinalgSvdBackward0", dtypes="real")(
     lambda a: jnp.linalg.svd(a, compute_uv=False))
 
 
@@ -359,7 +359,8 @@ def _eigh_body(a, uplo):
 
 
 _eigh = op("linalg_eigh", "LinalgEighBackward0", nout=2)(_eigh_body)
-_eigvalsh = op("linalg_eigvalsh", "LinalgEighBackward0")(lambda a, uplo: _eigh_body(a, uplo)[0])
+_eigvalsh = op("linalg_eigvalsh", "LinalgEighBackward0", dtypes="real")(
+    lambda a, uplo: _eigh_body(a, uplo)[0])
 
 
 def eigh(A, UPLO="L", *, out=None):

@@ -528,7 +528,7 @@ def _safe_norm(x, p, axis, keepdims=False):
     a = jnp.abs(x)
     if p == float("inf"):
         return jnp.max(a, axis, keepdims=keepdims)
-    s = jnp.sum(a ** p if p != 2 else x * x, axis, keepdims=keepdims)
+    s = jnp.sum(a ** p if p != 2 or jnp.iscomplexobj(x) else x * x, axis, keepdims=keepdims)
     pos = s > 0
     return jnp.where(pos, jnp.where(pos, s, 1) ** (1 / p), 0)
 

@@ -51,13 +51,9 @@ def _to_complex(op_, operands, statics):
     return None, operands[0].dtype.to_complex()
 
 
-def _to_real(op_, operands, statics):
-    return None, operands[0].dtype.to_real()
-
-
 fft_c2c = op("fft_c2c", "FftC2CBackward0", dtypes="same", saves=False)(_c2c)
 fft_r2c = op("fft_r2c", "FftR2CBackward0", dtypes=_to_complex, saves=False)(_r2c)
-fft_c2r = op("fft_c2r", "FftC2RBackward0", dtypes=_to_real, saves=False)(_c2r)
+fft_c2r = op("fft_c2r", "FftC2RBackward0", dtypes="real", saves=False)(_c2r)
 
 
 def c2c(x, dim, norm: int, forward: bool):

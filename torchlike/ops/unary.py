@@ -88,10 +88,6 @@ def _sign(a):
     return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
 
 
-def _to_real(op_, operands, statics):
-    return None, operands[0].dtype.to_real()
-
-
 exp = _unary("exp", jnp.exp, "ExpBackward0", saves="out")
 exp2 = _unary("exp2", jnp.exp2, "Exp2Backward0", saves="out")
 expm1 = _unary("expm1", jnp.expm1, "Expm1Backward0", saves="out")
@@ -112,7 +108,24 @@ cosh = _unary("cosh", jnp.cosh, "CoshBackward0")
 tanh = _unary("tanh", jnp.tanh, "TanhBackward0", saves="out")
 asinh = _unary("asinh", jnp.arcsinh, "AsinhBackward0", aliases=("arcsinh",),
                no_inplace_grad=True)
-acosh = _unary("acosh", jnp.arccosh, "AcoshBackward0", aliases=("arccosh",),
+@jax.custom_jvp
+def _acosh_complex(z):
+    return jnp.arccosh(z)
+
+
+@_acosh_complex.defjvp
+def _acosh_complex_jvp(primals, tangents):
+    # torch's derivative 1 / (sqrt(z + 1) sqrt(z - 1)); JAX's 1 / sqrt(z^2 - 1) takes the
+    # other sign on part of the plane
+    (z,), (t,) = primals, tangents
+    return jnp.arccosh(z), t * (lax.rsqrt(z + 1) * lax.rsqrt(z - 1))
+
+
+def _acosh(a):
+    return _acosh_complex(a) if jnp.iscomplexobj(a) else jnp.arccosh(a)
+
+
+acosh = _unary("acosh", _acosh, "AcoshBackward0", aliases=("arccosh",),
                no_inplace_grad=True)
 atanh = _unary("atanh", jnp.arctanh, "AtanhBackward0", aliases=("arctanh",),
                no_inplace_grad=True)
@@ -136,7 +149,7 @@ def at_nonzero(f, a):
     return jnp.where(zero, lax.stop_gradient(f(a)), f(jnp.where(zero, 1, a)))
 
 
-abs = _unary("abs", _abs, "AbsBackward0", dtypes=_to_real, reject="b", kernel="abs_cpu",
+abs = _unary("abs", _abs, "AbsBackward0", dtypes="real", reject="b", kernel="abs_cpu",
              aliases=("absolute",))
 sign = _unary("sign", _sign, "SignBackward0", dtypes="same", reject="c", saves=False)
 sgn = _unary("sgn", _sign, "SgnBackward0", dtypes="same")
