@@ -449,3 +449,19 @@ def test_triangular_solve_errors():
     check_raises(lambda L, a, b: L.linalg.solve_triangular(a[:2], b, upper=True), a, b)
     check_raises(lambda L, a, b: L.linalg.solve_triangular(a.int(), b.int(), upper=True), a, b)
     check_raises(lambda L, a, b: L.cholesky_inverse(a[:2]), a, b)
+
+
+@pytest.mark.parametrize("mode,shape,raises", [("complete", (4, 2), True), ("r", (4, 2), True),
+                                               ("complete", (2, 4), False),
+                                               ("reduced", (4, 2), False)])
+def test_qr_backward_by_mode(mode, shape, raises):
+    """torch has no derivative of a tall complete QR (nor of mode='r'): backward raises."""
+    def run(L):
+        a = L.tensor(np.arange(8.0).reshape(shape) ** 1.5, requires_grad=True)
+        q, r = L.linalg.qr(a, mode=mode)
+        (r.sum() + (q.sum() if mode != "r" else 0)).backward()
+        return a.grad
+    if raises:
+        check_raises(run)
+    else:
+        assert_same(run(torch), run(torchlike))

@@ -16,7 +16,7 @@ from .._tensor import _SHORT
 from ._bind import public
 from ._common import return_type
 from ._registry import op, run
-from .compare import not_impl
+from .compare import no_derivative, not_impl
 
 
 class LinAlgError(RuntimeError):
@@ -276,9 +276,16 @@ def _qr_r_bwd(res, g):
 _qr_r.defvjp(lambda a: (_qr_r(a), None), _qr_r_bwd)
 
 
+_qr_complete_tall = no_derivative(
+    lambda a: tuple(jnp.linalg.qr(a, mode="complete")), "linalg_qr",
+    "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+
+
 def _qr_body(a, mode):
     if mode == "r":
         return jnp.zeros((0,), a.dtype), _qr_r(a)
+    if mode == "complete" and a.shape[-2] > a.shape[-1]:
+        return _qr_complete_tall(a)
     return tuple(jnp.linalg.qr(a, mode=mode))
 
 
