@@ -88,6 +88,13 @@ CASES = {
     "svd_u_only": (lambda L, a: (L.linalg.svd(a, full_matrices=False)[0][:, :1] ** 4).sum(),
                    "t"),
     "svd_vh_only": (lambda L, a: (L.linalg.svd(a, full_matrices=False)[2][:1] ** 4).sum(), "w"),
+    # full matrices: the reduced factors' gradient (torch's), the other columns none
+    "svd_full_matrices": (
+        lambda L, a: _parts(lambda u, s, vh: (u[:, :1] ** 2).sum() + (s ** 3).sum())(
+            L.linalg.svd(a)), "t"),
+    "svd_full_matrices_wide": (
+        lambda L, a: _parts(lambda u, s, vh: (vh[:1] ** 2).sum() + (s ** 3).sum())(
+            L.linalg.svd(a)), "w"),
     "svdvals": (lambda L, a: (L.linalg.svdvals(a) ** 3).sum(), "t"),
     "svdvals_wide": (lambda L, a: (L.linalg.svdvals(a) ** 3).sum(), "w"),
     "matrix_norm_nuc": (lambda L, a: L.linalg.matrix_norm(a, "nuc") ** 3, "t"),
@@ -131,11 +138,6 @@ CASES = {
 
 # cases whose gradient still differs from torch's, and why (strict: a fix shows up here)
 GAPS = {
-    # torchlike's svd op cannot differentiate full_matrices=True (jax has no rule for it): the
-    # first-order gradient is torch's (the formula), the second order raises
-    "svd_full_matrices": (
-        lambda L, a: _parts(lambda u, s, vh: (u[:, :1] ** 2).sum() + (s ** 3).sum())(
-            L.linalg.svd(a)), "t"),
     # torch's einsum is its own chain of permutes, reshapes and bmm's (not replayed here)
     "einsum": (lambda L, a, b: (L.einsum("ij,jk->ik", a, b) ** 2).sum(), "gb"),
     # torch's mm backward transposes its result for a column-major operand (b.mT here, and

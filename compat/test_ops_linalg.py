@@ -465,3 +465,19 @@ def test_qr_backward_by_mode(mode, shape, raises):
         check_raises(run)
     else:
         assert_same(run(torch), run(torchlike))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 5, 3)])
+def test_svd_full_matrices_backward(shape):
+    """torch differentiates a full SVD through its reduced factors (the extra columns of U and
+    rows of Vh, any basis of their subspace, take no gradient); losses here are
+    sign-invariant."""
+    A = np.random.default_rng(3).standard_normal(shape)
+
+    def run(L):
+        a = L.tensor(A, requires_grad=True)
+        u, s, vh = L.linalg.svd(a, full_matrices=True)
+        k = s.shape[-1]
+        ((u[..., :k] * s.unsqueeze(-2)) @ vh[..., :k, :]).sin().sum().backward()
+        return a.grad
+    assert_same(run(torch), run(torchlike))

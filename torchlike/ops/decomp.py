@@ -306,8 +306,47 @@ def _torch_qr(input, some=True, *, out=None):
     return qr(input, "reduced" if some else "complete", name="qr")
 
 
-_svd = op("linalg_svd", "LinalgSvdBackward0", nout=3)(
-    lambda a, full: tuple(jnp.linalg.svd(a, full_matrices=full)))
+@jax.custom_vjp
+def _svd_full(a):
+    return tuple(jnp.linalg.svd(a, full_matrices=True))
+
+
+def _svd_full_fwd(a):
+    out = _svd_full(a)
+    return out, out
+
+
+def _svd_full_bwd(res, cts):
+    """torch's svd_backward of a real, non-square, full SVD: the reduced factors'
+    (U[..., :k], Vh[..., :k, :]); the other columns, any basis of their subspace, take no
+    gradient (JAX has no derivative for full matrices)."""
+    u, s, vh = res
+    gu, gs, gvh = cts
+    k = s.shape[-1]
+    u, vh, gu, gvh = u[..., :k], vh[..., :k, :], gu[..., :k], gvh[..., :k, :]
+    mt = lambda x: jnp.swapaxes(x, -1, -2)  # noqa: E731
+    e = s[..., None, :] ** 2 - s[..., :, None] ** 2
+    e = jnp.where(jnp.eye(k, dtype=bool), 1, e)
+    uhgu, vhgv = mt(u) @ gu, vh @ mt(gvh)
+    uhgu, vhgv = uhgu - mt(uhgu), vhgv - mt(vhgv)
+    ga = (uhgu * s[..., None, :] + s[..., :, None] * vhgv) / e + gs[..., None] * jnp.eye(k)
+    if u.shape[-2] > vh.shape[-1]:
+        gus = gu / s[..., None, :]
+        return (u @ ga + gus - u @ (mt(u) @ gus)) @ vh,
+    sgvh = gvh / s[..., :, None]
+    return u @ (ga @ vh + sgvh - (sgvh @ mt(vh)) @ vh),
+
+
+_svd_full.defvjp(_svd_full_fwd, _svd_full_bwd)
+
+
+def _svd_body(a, full):
+    if full and a.shape[-1] != a.shape[-2] and not jnp.iscomplexobj(a):
+        return _svd_full(a)
+    return tuple(jnp.linalg.svd(a, full_matrices=full))
+
+
+_svd = op("linalg_svd", "LinalgSvdBackward0", nout=3)(_svd_body)
 _svdvals = op("linalg_svdvals", "LinalgSvdBackward0", dtypes="real")(
     lambda a: jnp.linalg.svd(a, compute_uv=False))
 
