@@ -107,7 +107,7 @@ def test_binary_ops_host_and_compiled_agree(name, hot_after_two):
         a, b = _tensor(sa, da), _tensor(sb, db)
         runs = _both_paths(lambda: fn(a, b))
         assert all(r == runs[0] for r in runs), (name, da, db, sa, sb)
-    for d in DTYPES[::2]:
+    for d in (torch.float32, torch.float16, torch.int64):
         a = _tensor((3, 1, 4), d)
         for s in SPECIAL:
             runs = _both_paths(lambda: fn(a, s))
@@ -117,8 +117,9 @@ def test_binary_ops_host_and_compiled_agree(name, hot_after_two):
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary_ops_host_and_compiled_agree(name, hot_after_two):
     fn = UNARY[name]
-    for d in DTYPES:
-        for shape in [(), (0, 3), (4,), (2, 3), (3, 1, 4), "t"]:
+    every = name in ("to_copy", "pow_int")  # (dtype-dependent: every dtype, fewer shapes)
+    for d in DTYPES if every else DTYPES[::2]:
+        for shape in [(), (3, 1, 4)] if every else [(), (0, 3), (3, 1, 4), "t"]:
             a = _tensor(shape, d)
             runs = _both_paths(lambda: fn(a))
             assert all(r == runs[0] for r in runs), (name, d, shape)
@@ -170,9 +171,10 @@ def test_every_flat_op_is_covered():
 
 @pytest.mark.parametrize("name,fn", _flat_ops(), ids=[n for n, _ in _flat_ops()])
 def test_padded_elementwise_kernels_agree(name, fn, hot_after_two):
-    cases = [(torch.float32, (3, 7)), (torch.float32, (2, 3, 11)), (torch.float32, "t"),
-             (torch.float32, ()), (torch.float64, (5,)), (torch.float16, (5,)),
-             (torch.bfloat16, (5,))]
+    cases = [(torch.float32, (2, 3, 11)), (torch.float32, "t")]
+    if name in ("exp", "tanh", "gelu", "relu", "leaky_relu", "erfinv", "sigmoid"):
+        cases += [(torch.float32, ()), (torch.float32, (3, 7)), (torch.float64, (5,)),
+                  (torch.float16, (5,)), (torch.bfloat16, (5,))]
     for dtype, shape in cases:
         a = _tensor(shape, dtype)
         runs = _both_paths(lambda: fn(a))
