@@ -17,10 +17,10 @@ try:  # the class of concrete jax arrays (not tracers, not meta stand-ins)
 except ImportError:  # another jax: no host path (see _cold_run)
     _ArrayImpl = None
 
+from .. import _device
 from .. import _dtype as D
 from .. import _storage
 from .._compile import jit
-from .._host_transfer import to_device
 from .._meta import Meta, device_error, evaluate
 from .._meta import kernel_twin as _meta_twin
 from .._tensor import Tensor, _check_inplace, _differentiable_view, _wrap
@@ -450,7 +450,7 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
 # kernel has met fewer than HOT_AFTER times does not compile a program of its own:
 # - ops whose body moves data or is one correctly rounded IEEE operation (Op.host) run their body
 #   in numpy, which gives the compiled kernel's bits, in ~10-25 us (the copy back to XLA is
-#   _host_transfer's);
+#   _device.upload's, ~3 us);
 # - elementwise ops (Op.elementwise) run their compiled kernel on the operand's elements padded
 #   with zeros to the next power of two, and the result is cut back: one program per bucket,
 #   not per shape; XLA computes each element the same way whatever the array's size
@@ -505,8 +505,8 @@ def _cold_run(k: Kernel, args):
         cold[sig] = HOT_AFTER
         return None
     if k.op.nout == 1:
-        return to_device(np.array(out))  # a copy of its own (jnp.array would compile)
-    return tuple([to_device(np.array(o)) for o in out])
+        return _device.upload(np.array(out))  # a copy of its own (upload may keep it)
+    return tuple([_device.upload(np.array(o)) for o in out])
 
 
 def _padded_run(k: Kernel, args):
@@ -519,8 +519,8 @@ def _padded_run(k: Kernel, args):
     size = 1 << (n - 1).bit_length()
     padded = np.zeros(size, x.dtype)
     padded[:n] = np.asarray(x).reshape(-1)
-    out = np.asarray(k.jit(to_device(padded), *args[1:]))[:n]
-    return to_device(np.array(out.reshape(x.shape)))
+    out = np.asarray(k.jit(_device.upload(padded), *args[1:]))[:n]
+    return _device.upload(np.array(out.reshape(x.shape)))
 
 
 _SCALARS: dict = {}
