@@ -345,18 +345,36 @@ def _tree(fn, depth=3):
             [_tree(n, depth - 1) for n, _ in fn.next_functions] if depth > 1 else [])
 
 
-def _run(L, case):
-    f, names = CASES[case]
-    ins = {k: L.tensor(a, requires_grad=True) for k, a in zip("xywbv", (X, Y, W, B, V))}
-    wrt = [ins[k] for k in names]
-    grads = L.autograd.grad(f(L, *ins.values()), wrt, create_graph=True)
+def differentiate_twice(L, out, wrt, square=lambda g: (g * g).sum()):
+    """The gradients of `out` made with create_graph (their graphs, requires_grad flags and
+    values), and the second-order gradients of the sum of square(g) over them."""
+    grads = L.autograd.grad(out, wrt, create_graph=True)
     trees = [_tree(g.grad_fn) for g in grads]
     flags = [g.requires_grad for g in grads]
     second = None
     if any(flags):
-        total = sum((g * g).sum() for g in grads if g.requires_grad)
+        total = sum(square(g) for g in grads if g.requires_grad)
         second = L.autograd.grad(total, wrt, allow_unused=True)
     return trees, flags, grads, second
+
+
+def assert_same_gradients(want, got, **tol):
+    """differentiate_twice's results under torch (want) and torchlike (got) agree."""
+    assert got[0] == want[0], "graph of the gradients"
+    assert got[1] == want[1], "requires_grad of the gradients"
+    for w, g in zip(want[2], got[2]):
+        assert_same_tensor(w, g, "gradient", check_repr=False, **tol)
+    if want[3] is not None:
+        for w, g in zip(want[3], got[3]):
+            assert (w is None) == (g is None)
+            if w is not None:
+                assert_same_tensor(w, g, "second-order gradient", check_repr=False, **tol)
+
+
+def _run(L, case):
+    f, names = CASES[case]
+    ins = {k: L.tensor(a, requires_grad=True) for k, a in zip("xywbv", (X, Y, W, B, V))}
+    return differentiate_twice(L, f(L, *ins.values()), [ins[k] for k in names])
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -364,16 +382,7 @@ def _run(L, case):
                             "ignore:Using a target size:UserWarning",
                             "ignore:reduction. 'mean' divides:UserWarning")
 def test_gradient_graphs_and_values(case):
-    want, got = _run(torch, case), _run(torchlike, case)
-    assert got[0] == want[0], "graph of the gradients"
-    assert got[1] == want[1], "requires_grad of the gradients"
-    for w, g in zip(want[2], got[2]):
-        assert_same_tensor(w, g, "gradient", check_repr=False)
-    if want[3] is not None:
-        for w, g in zip(want[3], got[3]):
-            assert (w is None) == (g is None)
-            if w is not None:
-                assert_same_tensor(w, g, "second-order gradient", check_repr=False)
+    assert_same_gradients(_run(torch, case), _run(torchlike, case))
 
 
 def test_gradient_of_a_linear_function_needs_no_graph():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 from _helper import assert_same_tensor
-from test_double_backward import _tree
+from test_double_backward import assert_same_gradients, differentiate_twice
 
 import torchlike
 
@@ -152,31 +152,13 @@ def _square(g):
 
 def _run(L, f, names):
     ins = {k: L.tensor(a, requires_grad=True) for k, a in zip("zwxy", (Z, W, X, Y))}
-    wrt = [ins[k] for k in names]
-    grads = L.autograd.grad(f(L, *ins.values()), wrt, create_graph=True)
-    trees = [_tree(g.grad_fn) for g in grads]
-    flags = [g.requires_grad for g in grads]
-    second = None
-    if any(flags):
-        total = sum(_square(g) for g in grads if g.requires_grad)
-        second = L.autograd.grad(total, wrt, allow_unused=True)
-    return trees, flags, grads, second
+    return differentiate_twice(L, f(L, *ins.values()), [ins[k] for k in names], _square)
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_gradient_graphs_and_values(case):
-    want, got = _run(torch, *CASES[case]), _run(torchlike, *CASES[case])
     tol = {"rtol": 4e-6, "atol": 4e-6} if case in SINGLE else {}
-    assert got[0] == want[0], "graph of the gradients"
-    assert got[1] == want[1], "requires_grad of the gradients"
-    for w, g in zip(want[2], got[2]):
-        assert_same_tensor(w, g, "gradient", check_repr=False, **tol)
-    if want[3] is not None:
-        for w, g in zip(want[3], got[3]):
-            assert (w is None) == (g is None)
-            if w is not None:
-                assert_same_tensor(w, g, "second-order gradient", check_repr=False,
-                                   **tol)
+    assert_same_gradients(_run(torch, *CASES[case]), _run(torchlike, *CASES[case]), **tol)
 
 
 # ops whose formulas are written for real operands only: complex operands take the op's jax

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _helper import assert_same_tensor, check_raises
-from test_double_backward import _tree
+from _helper import check_raises
+from test_double_backward import assert_same_gradients, differentiate_twice
 
 import torchlike
 
@@ -151,29 +151,11 @@ GAPS = {
 }
 
 
-def _run(L, f, names):
-    ins = [L.tensor(IN[k], requires_grad=True) for k in names]
-    grads = L.autograd.grad(f(L, *ins), ins, create_graph=True)
-    trees = [_tree(g.grad_fn) for g in grads]
-    flags = [g.requires_grad for g in grads]
-    second = None
-    if any(flags):
-        total = sum((g * g).sum() for g in grads if g.requires_grad)
-        second = L.autograd.grad(total, ins, allow_unused=True)
-    return trees, flags, grads, second
-
-
 def _compare(f, names):
-    want, got = _run(torch, f, names), _run(torchlike, f, names)
-    assert got[0] == want[0], "graph of the gradients"
-    assert got[1] == want[1], "requires_grad of the gradients"
-    for w, g in zip(want[2], got[2]):
-        assert_same_tensor(w, g, "gradient", check_repr=False)
-    if want[3] is not None:
-        for w, g in zip(want[3], got[3]):
-            assert (w is None) == (g is None)
-            if w is not None:
-                assert_same_tensor(w, g, "second-order gradient", check_repr=False)
+    def run(L):
+        ins = [L.tensor(IN[k], requires_grad=True) for k in names]
+        return differentiate_twice(L, f(L, *ins), ins)
+    assert_same_gradients(run(torch), run(torchlike))
 
 
 @pytest.mark.parametrize("case", list(CASES))
