@@ -211,3 +211,23 @@ def test_a_kernel_meeting_only_hot_shapes_stops_checking_until_a_new_shape(monke
     assert k.cold == {} and not k.retired
     c = torch.ones(6, 5)
     assert (c * 3.5)[:4].numpy().tobytes() == want and ((6, 5), ()) in k.cold
+
+
+def test_arrays_made_on_the_host_compile_nothing():
+    """Fills, nonzero's indices, a collated batch: numpy arrays handed to XLA by upload, not
+    jnp.asarray (which compiles a program per shape and dtype)."""
+    import collections
+
+    import jax.monitoring as m
+
+    from torchlike.utils.data import default_collate
+    events = collections.Counter()
+    m.register_event_duration_secs_listener(lambda ev, d, **kw: events.update([ev]))
+    xs = [torch.ones(n, 3) for n in range(40, 46)]
+    before = events["/jax/core/compile/backend_compile_duration"]
+    for n, x in enumerate(xs):
+        torch.zeros(n + 90, 2)
+        torch.full((n + 90, 3), 7)
+        x.nonzero()
+        default_collate([np.arange(n + 30), np.arange(n + 30)])
+    assert events["/jax/core/compile/backend_compile_duration"] == before

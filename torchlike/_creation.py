@@ -12,7 +12,6 @@ import math
 import warnings
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import _bounds
@@ -255,7 +254,7 @@ def _filled(name, size, value, dtype, device, requires_grad) -> Tensor:
         if arr is None:
             if len(_FILLED) > 1024:
                 _FILLED.clear()
-            arr = _FILLED[key] = jnp.asarray(np.full(shape, value, dt.np))
+            arr = _FILLED[key] = _device.as_array(np.full(shape, value, dt.np))
         return _requiring(_wrap(arr), requires_grad)
     made = _meta_or_checked(shape, dt, where, requires_grad)
     if made is not None:

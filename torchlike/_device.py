@@ -155,3 +155,15 @@ def _make_upload(native: bool = True):
 
 
 upload = _make_upload()
+
+
+_ON_CPU: list = []
+
+
+def as_array(values: np.ndarray):
+    """A numpy array the caller owns as a jax array where jnp.asarray would place it (JAX's
+    default device), by `upload` when that is the CPU: jnp.asarray compiles a program per
+    shape and dtype there (~15-20 ms each, for every new mask, index or fill)."""
+    if not _ON_CPU:
+        _ON_CPU.append(jax.default_backend() == "cpu")
+    return upload(values) if _ON_CPU[0] else jax.numpy.asarray(values)

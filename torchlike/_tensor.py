@@ -8,7 +8,6 @@ from __future__ import annotations
 import weakref
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype as D
@@ -556,7 +555,7 @@ def _wrap(data) -> Tensor:
 
 
 def _rebuild(values, requires_grad):
-    return _wrap(jnp.asarray(values)).requires_grad_(requires_grad)
+    return _wrap(_device.as_array(np.array(values))).requires_grad_(requires_grad)
 
 
 def _differentiable_view(t: Tensor) -> bool:

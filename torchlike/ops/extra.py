@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .. import _device
 from .. import _dtype as D
 from .._tensor import _SHORT, Tensor, _wrap
 from ._bind import public
@@ -324,7 +325,7 @@ def _tri_indices(name, fn, row, col, offset, dtype):
         raise RuntimeError(f"row must be non-negative, got{row}")
     if col < 0:
         raise RuntimeError(f"col must be non-negative, got{col}")
-    return _wrap(jnp.asarray(np.stack(fn(row, offset, col)).astype(dt.np).reshape(2, -1)))
+    return _wrap(_device.as_array(np.stack(fn(row, offset, col)).astype(dt.np).reshape(2, -1)))
 
 
 @public(method=False)

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .. import _device
 from .. import _dtype as D
 from .._tensor import _SHORT, _TYPE_NAMES, Tensor, _wrap, _wrap_dim
 from ._common import invalid_arguments
@@ -39,7 +40,7 @@ def _sl(a, dim, lo, hi=None):
 
 
 def _long(x) -> Tensor:
-    return _wrap(jnp.asarray(x, jnp.int64))
+    return _wrap(_device.as_array(np.array(x, jnp.int64)))
 
 
 # ---- diff ----------------------------------------------------------------------------------
@@ -430,7 +431,7 @@ def combinations(input, r=2, with_replacement=False):
         return _wrap(jnp.zeros((0,), input.dtype.np))
     idx = np.indices((input.shape[0],) * r)
     ordered = np.less_equal if with_replacement else np.less
-    mask = _wrap(jnp.asarray(np.all([ordered(idx[i], idx[i + 1]) for i in range(r - 1)]
-                                    + [np.ones(idx.shape[1:], bool)], axis=0)))
+    mask = _wrap(_device.as_array(np.all([ordered(idx[i], idx[i + 1]) for i in range(r - 1)]
+                                          + [np.ones(idx.shape[1:], bool)], axis=0)))
     from .combine import stack
     return stack([g.masked_select(mask) for g in meshgrid([input] * r, indexing="ij")], 1)

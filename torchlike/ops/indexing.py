@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .. import _device
 from .. import _dtype as D
 from .. import _storage
 from ..autograd import grad_mode
@@ -158,7 +159,7 @@ def parse(self, index) -> _Index:
                     p.spec.append((":",))
                     p.shape.append(shape[src])
                     p.adv.append(len(p.arrays))
-                    p.arrays.append(_wrap(jnp.asarray(nz.astype(np.int64))))
+                    p.arrays.append(_wrap(_device.as_array(nz.astype(np.int64))))
                     src += 1
             elif i.dtype.kind in "iu":
                 n = shape[src]

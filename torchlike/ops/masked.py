@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _device
 from .. import _dtype as D
 from .._tensor import _CTYPE, _SHORT, Tensor, _wrap
 from ._bind import public
@@ -43,7 +44,7 @@ def masked_select(input, mask, *, out=None):
     from .shape import broadcast_shape
     shape = broadcast_shape(mask.shape, input.shape)
     m = np.broadcast_to(np.asarray(mask._data), shape)
-    nz = tuple(_wrap(jnp.asarray(k.astype(np.int64))) for k in np.nonzero(m))
+    nz = tuple(_wrap(_device.as_array(k.astype(np.int64))) for k in np.nonzero(m))
     return run(_masked_select, (input, *nz), (("shape", shape),))
 
 
@@ -72,7 +73,7 @@ def masked_scatter(input, mask, source):
         raise RuntimeError("Number of elements of source < number of ones in mask")
     if tuple(input.shape) != shape:
         input = expand(input, shape)
-    pos_t = _wrap(jnp.asarray(pos.astype(np.int64)))
+    pos_t = _wrap(_device.as_array(pos.astype(np.int64)))
     return run(_masked_scatter, (input, source, pos_t))
 
 
@@ -128,11 +129,11 @@ def nonzero(input, *, as_tuple=False, out=None):
     a = np.asarray(input._data)
     if as_tuple:
         if a.ndim == 0:
-            return (_wrap(jnp.asarray(np.zeros(int(a != 0), np.int64))),)
-        return tuple(_wrap(jnp.asarray(n.astype(np.int64))) for n in np.nonzero(a))
+            return (_wrap(_device.as_array(np.zeros(int(a != 0), np.int64))),)
+        return tuple(_wrap(_device.as_array(n.astype(np.int64))) for n in np.nonzero(a))
     if a.ndim == 0:
         return _wrap(jnp.zeros((int(a != 0), 0), jnp.int64))
-    return _wrap(jnp.asarray(np.argwhere(a).astype(np.int64)))
+    return _wrap(_device.as_array(np.argwhere(a).astype(np.int64)))
 
 
 @public()

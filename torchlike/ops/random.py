@@ -12,6 +12,7 @@ import numpy as np
 from jax import lax
 
 from .. import _bounds
+from .. import _device
 from .._meta import NO_DATA, Meta
 from .. import _random_sequential as _seq
 from .._random import rng
@@ -36,7 +37,7 @@ def _fill_host(self, draw) -> Tensor:
         placed[np.argsort(np.broadcast_to(offsets, self.shape).reshape(-1), kind="stable")] = \
             values.reshape(-1)
         values = placed.reshape(self.shape)
-    return inplace(self, _wrap(jnp.asarray(values)))
+    return inplace(self, _wrap(_device.as_array(np.array(values))))
 
 
 def _need_float(self, kernel):
@@ -210,7 +211,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
                            "(Could this error message be improved?  If so, please report an "
                            "enhancement request to PyTorch.)")
     drawn = rng(generator).bernoulli_probs(probs)
-    return run(_bernoulli, (input, _wrap(jnp.asarray(drawn))))
+    return run(_bernoulli, (input, _wrap(_device.as_array(np.array(drawn)))))
 
 
 @public()
@@ -250,4 +251,4 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
             keys = rows / q
         drawn = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     drawn = drawn.astype(np.int64)
-    return _wrap(jnp.asarray(drawn if input.ndim == 2 else drawn[0]))
+    return _wrap(_device.as_array(np.array(drawn if input.ndim == 2 else drawn[0])))

@@ -15,6 +15,7 @@ from jax import lax
 from jax.scipy.special import digamma
 
 from .. import _bounds
+from .. import _device
 from .. import _dtype as D
 from .. import _random_sequential as _seq
 from .._random import rng
@@ -83,7 +84,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     else:
         drawn = (g.normal(shape, dt) * np.asarray(std._data)).astype(dt)
         drawn = drawn + (np.asarray(mean._data) if mt else np.asarray(mean, dt))
-    return run(_normal, (mean, std, _wrap(jnp.asarray(drawn.astype(dt)))))
+    return run(_normal, (mean, std, _wrap(_device.as_array(drawn.astype(dt)))))
 
 
 # ---- poisson, binomial, _sample_dirichlet ---------------------------------------------------
@@ -98,7 +99,7 @@ def poisson(input, generator=None):
     if not (lam >= 0).all():  # (nan too)
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     drawn = _seq.poisson(rng(generator), lam).astype(input.dtype.np)
-    return run(_poisson, (input, _wrap(jnp.asarray(drawn))))
+    return run(_poisson, (input, _wrap(_device.as_array(drawn))))
 
 
 _binomial = op("binomial", "NotImplemented", promote=(2,), saves=False)(
@@ -115,7 +116,7 @@ def binomial(count, prob, generator=None):
                          f"{_SHORT[prob.dtype.name]}")
     _need_float("binomial_cpu", count)
     drawn = _seq.binomial(rng(generator), np.asarray(count._data), np.asarray(prob._data))
-    return run(_binomial, (count, prob, _wrap(jnp.asarray(drawn.astype(count.dtype.np)))))
+    return run(_binomial, (count, prob, _wrap(_device.as_array(drawn.astype(count.dtype.np)))))
 
 
 _dirichlet = op("_sample_dirichlet", "NotImplemented", dtypes="same", saves=False, edges=(0,))(
@@ -126,7 +127,7 @@ _dirichlet = op("_sample_dirichlet", "NotImplemented", dtypes="same", saves=Fals
 def _sample_dirichlet(input, generator=None):
     _need_float("dirichlet", input)
     drawn = _seq.sample_dirichlet(rng(generator), np.asarray(input._data))
-    return run(_dirichlet, (input, _wrap(jnp.asarray(drawn))))
+    return run(_dirichlet, (input, _wrap(_device.as_array(np.array(drawn)))))
 
 
 # ---- _standard_gamma and its gradient -----------------------------------------------------
@@ -214,4 +215,4 @@ _gamma = op("_standard_gamma", "StandardGammaBackward0", dtypes="same", saves=Fa
 def _standard_gamma(input, generator=None):
     _need_float("gamma_cpu", input)
     drawn = _seq.standard_gamma(rng(generator), np.asarray(input._data))
-    return run(_gamma, (input, _wrap(jnp.asarray(drawn))))
+    return run(_gamma, (input, _wrap(_device.as_array(np.array(drawn)))))

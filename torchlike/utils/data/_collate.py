@@ -4,9 +4,9 @@ from __future__ import annotations
 import collections.abc
 import re
 
-import jax.numpy as jnp
 import numpy as np
 
+from ... import _device
 from ... import _dtype as D
 from ..._tensor import Tensor, _wrap
 
@@ -29,7 +29,7 @@ def _stack(batch) -> Tensor:
     batch size), anything else goes through the stack op."""
     if all(not t._rg and t.device.type == "cpu" for t in batch):
         _equal_size([t._data.shape for t in batch])
-        return _wrap(jnp.asarray(np.stack([np.asarray(t._data) for t in batch])))
+        return _wrap(_device.as_array(np.stack([np.asarray(t._data) for t in batch])))
     from ... import stack
     return stack(batch, 0)
 
@@ -44,17 +44,17 @@ def default_collate(batch):
             if _NP_STR.search(elem.dtype.str) is not None:
                 raise TypeError(_ERR.format(elem.dtype))
             _equal_size([b.shape for b in batch])
-            return _wrap(jnp.asarray(np.stack(batch).astype(
+            return _wrap(_device.as_array(np.stack(batch).astype(
                 D.from_np(elem.dtype).np, copy=False)))
         if elem.shape == ():
             arr = np.asarray(batch)
-            return _wrap(jnp.asarray(arr.astype(D.from_np(arr.dtype).np, copy=False)))
+            return _wrap(_device.as_array(np.array(arr, D.from_np(arr.dtype).np)))
     if isinstance(elem, bool):
-        return _wrap(jnp.asarray(np.array(batch, np.bool_)))
+        return _wrap(_device.as_array(np.array(batch, np.bool_)))
     if isinstance(elem, float):
-        return _wrap(jnp.asarray(np.array(batch, np.float64)))
+        return _wrap(_device.as_array(np.array(batch, np.float64)))
     if isinstance(elem, int):
-        return _wrap(jnp.asarray(np.array(batch, np.int64)))
+        return _wrap(_device.as_array(np.array(batch, np.int64)))
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -88,7 +88,7 @@ def default_convert(data):
         if elem_type.__name__ == "ndarray" and _NP_STR.search(data.dtype.str) is not None:
             return data
         arr = np.asarray(data)
-        return _wrap(jnp.asarray(arr.astype(D.from_np(arr.dtype).np, copy=False)))
+        return _wrap(_device.as_array(np.array(arr, D.from_np(arr.dtype).np)))
     if isinstance(data, collections.abc.Mapping):
         try:
             return elem_type({k: default_convert(v) for k, v in data.items()})
