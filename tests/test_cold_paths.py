@@ -50,6 +50,7 @@ UNARY = {
     "embedding": lambda a: torch.nn.functional.embedding(
         torch.tensor([[1, 0], [3, 3]]), a.reshape(-1, 1) if a.ndim < 2 else a)
     if a.numel() >= 4 else a,
+    "setitem": lambda a: _written(a),
     "stack": lambda a: torch.stack([a, a * 2], -1),
     "flip": lambda a: a.flip(0, -1) if a.ndim else a.flip(()),
     "roll": lambda a: a.roll(2, 0) if a.ndim else a.roll(1),
@@ -63,6 +64,18 @@ UNARY = {
     "index_select": lambda a: a.index_select(-1, torch.tensor([1, 0, 1])) if a.ndim and
     a.shape[-1] >= 2 else a,
 }
+def _written(a):
+    """Basic-index writes of numbers and tensors into a copy of a."""
+    b = a.clone()
+    if b.ndim:
+        b[-1:] = 5
+        b[0, ...] = b[-1].clone()
+        b[..., ::2] = torch.tensor(2.5).to(b.dtype) if b.dtype.is_floating_point else 1
+    else:
+        b[...] = 3
+    return b
+
+
 SHAPES = [((), ()), ((0, 3), (3,)), ((4,), ()), ((2, 3), (2, 3)), ((3, 1, 4), (5, 1)),
           ((2, 3), "t")]
 

@@ -419,9 +419,11 @@ def execute(op: Op, k: Kernel, operands: tuple, donate: bool = False):
             a = _SCALARS.get((type(v), v))
             call[i] = a if a is not None else _device_scalar(v)
     try:
-        if donate:
+        if k.cold is not None and (out := _cold_run(k, call)) is not None:
+            pass
+        elif donate:
             out = k.donating()(*call)
-        elif k.cold is None or (out := _cold_run(k, call)) is None:
+        else:
             out = k.jit(*call)
     except (ValueError, TypeError) as e:
         out = _refused(op, k, operands, call, e)

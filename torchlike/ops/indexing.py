@@ -227,6 +227,11 @@ def _take(a, dyn, spec, xp=jnp):
 
 
 def _take_np(a, dyn, spec):
+    return a[_np_index(a, dyn, spec)]
+
+
+def _np_index(a, dyn, spec) -> tuple:
+    """The numpy index of the region _take(a, dyn, spec) reads."""
     index, k, ax = [], 0, 0  # ax: the axis of `a` the item reads
     for item in spec:
         kind = item[0]
@@ -244,7 +249,7 @@ def _take_np(a, dyn, spec):
         else:
             index.append(slice(None))
         ax += 1
-    return a[tuple(index)]
+    return tuple(index)
 
 
 def _put(a, dyn, spec, new, ax=0):
@@ -275,11 +280,11 @@ def _adv_tuple(adv, arrays):
     return tuple(slice(None) if p is None else arrays[p] for p in adv)
 
 
-def _fit(v, shape):
+def _fit(v, shape, xp=jnp):
     """torch's value broadcast for setitem: drop leading size-1 dims, then expand."""
     while v.ndim > len(shape) and v.shape[0] == 1:
         v = v[0]
-    return jnp.broadcast_to(v, shape)
+    return xp.broadcast_to(v, shape)
 
 
 def _index_body(a, *rest, spec, ndyn, adv):
@@ -289,7 +294,9 @@ def _index_body(a, *rest, spec, ndyn, adv):
     return out
 
 
-def _set_body(a, v, *rest, spec, ndyn, adv, accumulate, name):
+def _set_body(a, v, *rest, spec, ndyn, adv, accumulate, name, xp=jnp):
+    if xp is not jnp:
+        return _set_np(a, v, rest[:ndyn], spec, adv)
     v = jnp.asarray(v).astype(a.dtype)
     dyn, arrays = rest[:ndyn], rest[ndyn:]
     view = _take(a, dyn, spec)
@@ -302,6 +309,17 @@ def _set_body(a, v, *rest, spec, ndyn, adv, accumulate, name):
     return _put(a, dyn, spec, new)
 
 
+def _set_np(a, v, dyn, spec, adv):
+    """A basic-index write in numpy: a copy of `a` with the region replaced."""
+    v = np.asarray(v)
+    if adv is not None or v.dtype.kind in "fc" and v.dtype.kind != a.dtype.kind:
+        raise NotImplementedError  # advanced indices; float -> int and complex -> real casts
+    out = np.array(a)
+    index = _np_index(a, dyn, spec)
+    out[index] = _fit(v.astype(a.dtype), out[index].shape, np)
+    return out
+
+
 def _named(statics, pattern):
     return dict(statics)["name"]
 
@@ -310,7 +328,7 @@ _basic = op("basic_index", _named, dtypes="same", saves=False, view=True, host=T
     lambda a, *dyn, spec, ndyn, adv, name, xp=jnp: _take(a, dyn, spec, xp))
 _index = op("index", "IndexBackward0", dtypes="same", edges=(0,))(
     lambda a, *rest, spec, ndyn, adv: _index_body(a, *rest, spec=spec, ndyn=ndyn, adv=adv))
-_setitem = op("setitem", _named, dtypes="same", promote=())(_set_body)
+_setitem = op("setitem", _named, dtypes="same", promote=(), host=True)(_set_body)
 
 
 def _run_basic(self, spec, dyn, name):
