@@ -11,9 +11,11 @@ import ctypes
 import gc
 import os
 
-# files that take a minute or more of CPU (measured): started first
+# the files that take longest (measured on a cold cache, slowest first): started first
 _HEAVY = ["test_linalg_lstsq", "test_nn_rnn", "test_fft_special", "test_nn_transformer",
-          "test_forms", "test_ops_linalg", "test_nn", "test_nn_extra", "test_ops_reduction"]
+          "test_examples", "test_double_backward", "test_forms", "test_distributions",
+          "test_alias", "test_nn", "test_ops_linalg", "test_double_backward_complex",
+          "test_ops_reduction", "test_cold_paths", "test_nn_extra"]
 
 _FILE_LIMIT = 1 << 30  # bytes of resident memory
 _limit = [3 << 29]  # within a file: 1.5 GiB, raised to stay above what a clear leaves
