@@ -281,9 +281,9 @@ def kernel(op: Op, pattern: str, statics: tuple, compute, result) -> Kernel:
     key = (op, pattern, statics, compute, result)  # the Op itself: names may repeat
     k = _kernels.get(key)
     if k is None:
-        # complex arithmetic is not one IEEE operation (XLA contracts its products)
-        host = op.host and not (compute is not None and compute.is_complex or
-                                result is not None and result.is_complex)
+        # complex arithmetic is not one IEEE operation (XLA contracts its products); moving
+        # complex data is
+        host = op.host and not (compute is not None and compute.is_complex)
         k = _kernels[key] = Kernel(op, key, pattern, _build(op, pattern, statics, compute, result),
                                    _build(op, pattern, statics, compute, result, np) if host
                                    else None)
