@@ -23,6 +23,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # name: (file, text, replacement, test files)
 MUTANTS = {
+    "padded_run_cuts_the_wrong_end": (
+        "torchlike/ops/_registry.py",
+        "    out = np.asarray(k.jit(_device.upload(padded), *args[1:]))[:n]",
+        "    out = np.asarray(k.jit(_device.upload(padded), *args[1:]))[size - n:]",
+        ["tests/test_cold_paths.py"]),
+    "formula_reads_written_operand": (
+        "torchlike/autograd/graph.py",
+        "            if t is not None and t._data is not a:",
+        "            if False:",
+        ["compat/test_double_backward.py"]),
+    "leaves_accumulate_last": (
+        "torchlike/autograd/engine.py",
+        "        for node in _torch_schedule(order):",
+        "        for node in order:",
+        ["compat/test_autograd.py"]),
     "multinomial_draws_before_normalising": (
         "torchlike/_random_sequential.py",
         "            cum = cum / cum[-1]\n",
