@@ -204,7 +204,7 @@ def _take(a, dyn, spec, xp=jnp):
     """The basic part: select / slice / unsqueeze in order (dyn: ints and slice starts); in
     numpy with xp=np (starts clamped as lax's dynamic slices clamp them)."""
     if xp is not jnp:
-        return _take_np(a, dyn, spec)
+        return a[_np_index(a, dyn, spec)]
     k, ax = 0, 0
     for item in spec:
         kind = item[0]
@@ -224,10 +224,6 @@ def _take(a, dyn, spec, xp=jnp):
         else:
             ax += 1
     return a
-
-
-def _take_np(a, dyn, spec):
-    return a[_np_index(a, dyn, spec)]
 
 
 def _np_index(a, dyn, spec) -> tuple:
